@@ -1,0 +1,3 @@
+from mystlite.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""The `mystlite` command: argument parsing only; the stages do the work."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import MystliteError
+from .log import Reporter
+
+DESCRIPTION = """\
+Turn a MyST project (myst.yml + Markdown pages + notebooks) into a static website whose code
+runs in the reader's browser on a self-hosted pyodide, with no server and no internet.
+
+Typical use:
+  mystlite build mybook            # writes mybook/_build/html (pages) and .../lite (JupyterLite)
+  mystlite serve mybook --build    # build, then preview on http://127.0.0.1:8000/
+  mystlite config mybook --json    # show how myst.yml was understood
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mystlite", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"mystlite {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    noise = common.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    noise.add_argument("-v", "--verbose", action="store_true", help="print every step, and tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    build = sub.add_parser(
+        "build", parents=[common], help="build the site into PROJECT/_build/html",
+        description="Build the MyST pages and the offline JupyterLite bundle (lite/) next to them. "
+                    "Unchanged inputs are not rebuilt; a failed build leaves the previous output as it was.")
+    build.add_argument("project", nargs="?", default=".", type=Path,
+                       help="the project folder that holds myst.yml (default: current folder)")
+    add_build_options(build)
+
+    serve = sub.add_parser(
+        "serve", parents=[common], help="preview a built site on a local web server",
+        description="Serve a built site with the right MIME types for .wasm and .mjs. PATH is a project "
+                    "folder (its output is served) or a built site folder.")
+    serve.add_argument("path", nargs="?", default=".", type=Path,
+                       help="a project folder or a built site folder (default: current folder)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on, 0 for any free port (default: 8000)")
+    serve.add_argument("--build", action="store_true", help="build the project first")
+    add_build_options(serve)
+
+    config = sub.add_parser(
+        "config", parents=[common], help="show how myst.yml was understood",
+        description="Print the normalised project.jupyter, mystlite's resolved options, the pages with their "
+                    "kind and compute flag, and any warnings or errors. Exits 1 when there are errors.")
+    config.add_argument("project", nargs="?", default=".", type=Path,
+                        help="the project folder that holds myst.yml (default: current folder)")
+    config.add_argument("--json", action="store_true",
+                        help="print one JSON object: jupyter, mystlite, pages, warnings, errors")
+    return parser
+
+
+def add_build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", default=None, metavar="/SUB/",
+                        help="the subpath the site will be served under, e.g. /repo/ for GitHub Pages "
+                             "(default: $BASE_URL, else /)")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="where downloads are cached (default: $MYSTLITE_CACHE_DIR, else ~/.cache/mystlite)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    reporter = Reporter(quiet=args.quiet, verbose=args.verbose)
+    try:
+        if args.command == "config":
+            return run_config(args, reporter)
+        if args.command == "build":
+            from .site import build_site
+
+            build_site(args.project, reporter, base_url=args.base_url, cache_dir=args.cache_dir)
+            return 0
+        if args.command == "serve":
+            from .serve import serve_command
+
+            return serve_command(args, reporter)
+    except MystliteError as err:
+        reporter.error(str(err))
+        if err.hint:
+            reporter.hint(err.hint)
+        return 1
+    except KeyboardInterrupt:
+        reporter.error("interrupted; the previous output was left as it was")
+        return 130
+    except Exception as err:  # a bug: say so in one line, with the traceback only on request
+        if args.verbose:
+            raise
+        reporter.error(f"internal error: {type(err).__name__}: {err} (run with --verbose for the traceback)")
+        return 70
+    return 2
+
+
+def run_config(args: argparse.Namespace, reporter: Reporter) -> int:
+    from .config import load_config
+    from .project import load_project
+
+    try:
+        config = load_config(args.project)
+    except MystliteError as err:
+        if not args.json:
+            raise
+        print(json.dumps({"jupyter": None, "mystlite": None, "pages": [], "warnings": [], "errors": [str(err)]}))
+        return 1
+    diag = config.diagnostics
+    pages = []
+    try:
+        pages = load_project(config).pages
+    except MystliteError as err:
+        diag.errors.append(str(err))
+    if args.json:
+        print(json.dumps({
+            "jupyter": config.jupyter,
+            "mystlite": config.options.to_json(),
+            "pages": [p.to_json() for p in pages],
+            "warnings": diag.warnings,
+            "errors": diag.errors,
+        }, indent=2))
+        return 1 if diag.errors else 0
+    reporter.show_config(config, pages)
+    return 1 if diag.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The `mystlite:` section of myst.yml: mystlite's own options, each read here and nowhere else.
+
+It is a top-level section (not under project.jupyter.lite) because mystmd rejects a non-boolean
+`lite` and then drops lite altogether, while it only warns about an unknown top-level key.
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from ..errors import Diagnostics, Where
+from .jupyter import describe
+from .yamlfile import KeyPath, key_name
+
+PYODIDE_MODES = ("bundle", "cdn")
+
+
+@dataclass(frozen=True)
+class PyodideSource:
+    """Where the browser's pyodide comes from: `bundle` (self-hosted npm core), `cdn`, or a distribution."""
+
+    mode: str  # "bundle" | "cdn" | "distribution"
+    location: str | None = None  # a local path (resolved) or URL, for "distribution"
+
+    def to_json(self) -> str:
+        return self.location if self.mode == "distribution" else self.mode
+
+
+@dataclass(frozen=True)
+class Options:
+    """mystlite's resolved options. Paths are absolute."""
+
+    wheels: tuple[Path, ...] = ()
+    packages: tuple[str, ...] = ()
+    contents: tuple[Path, ...] = ()
+    pyodide: PyodideSource = field(default_factory=lambda: PyodideSource("bundle"))
+    output: Path = Path("_build/html")
+    expose_server_token: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "wheels": [str(p) for p in self.wheels],
+            "packages": list(self.packages),
+            "contents": [str(p) for p in self.contents],
+            "pyodide": self.pyodide.to_json(),
+            "output": str(self.output),
+            "expose_server_token": self.expose_server_token,
+        }
+
+
+OPTION_KEYS = ("wheels", "packages", "contents", "pyodide", "output", "expose_server_token")
+
+
+def _string_list(value: Any, path: KeyPath, diag: Diagnostics, where: Callable) -> list[tuple[str, KeyPath]]:
+    """A string or a list of strings, each with its own key path for messages."""
+    if isinstance(value, str):
+        return [(value, path)]
+    if not isinstance(value, list):
+        diag.error(f"must be a string or a list of strings, not {describe(value)}", where(path), key_name(path))
+        return []
+    items = []
+    for index, item in enumerate(value):
+        if isinstance(item, str) and item.strip():
+            items.append((item, (*path, index)))
+        else:
+            diag.error(f"must be a non-empty string, not {describe(item)}", where((*path, index)),
+                       key_name((*path, index)))
+    return items
+
+
+def _expand(pattern: str, root: Path) -> list[Path]:
+    """A path or glob relative to the project folder; a plain path is kept even if missing."""
+    if glob.has_magic(pattern):
+        return sorted(Path(p).resolve() for p in glob.glob(str(root / pattern), recursive=True))
+    return [(root / pattern).resolve()]
+
+
+def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[KeyPath], Where]) -> Options:
+    base: KeyPath = ("mystlite",)
+    if section is None:
+        section = {}
+    if not isinstance(section, dict):
+        diag.error(f"must be a mapping, not {describe(section)}", where(base), "mystlite")
+        section = {}
+    for key in section:
+        if key not in OPTION_KEYS:
+            diag.warn(f"unknown option ignored (known: {', '.join(OPTION_KEYS)})", where((*base, key)),
+                      key_name((*base, key)))
+
+    wheels: list[Path] = []
+    if "wheels" in section:
+        for pattern, path in _string_list(section["wheels"], (*base, "wheels"), diag, where):
+            found = _expand(pattern, root)
+            if not found:
+                diag.error(f"no file matches {pattern!r}", where(path), key_name(path))
+            wheels.extend(found)
+    elif (root / "wheels").is_dir():
+        wheels.append((root / "wheels").resolve())
+
+    packages: list[str] = []
+    for text, path in _string_list(section.get("packages", []), (*base, "packages"), diag, where):
+        try:
+            Requirement(text)
+        except InvalidRequirement as err:
+            diag.error(f"not a valid requirement {text!r}: {err}", where(path), key_name(path))
+            continue
+        packages.append(text)
+
+    contents: list[Path] = []
+    for pattern, path in _string_list(section.get("contents", []), (*base, "contents"), diag, where):
+        found = _expand(pattern, root)
+        if not found:
+            diag.error(f"no file matches {pattern!r}", where(path), key_name(path))
+        contents.extend(found)
+
+    pyodide = PyodideSource("bundle")
+    if "pyodide" in section:
+        value, path = section["pyodide"], (*base, "pyodide")
+        if not isinstance(value, str) or not value.strip():
+            diag.error(f"must be 'bundle', 'cdn', or a path or URL of a pyodide distribution, not {describe(value)}",
+                       where(path), key_name(path))
+        elif value in PYODIDE_MODES:
+            pyodide = PyodideSource(value)
+        elif "://" in value:
+            pyodide = PyodideSource("distribution", value)
+        else:
+            pyodide = PyodideSource("distribution", str((root / value).resolve()))
+
+    output = Path("_build/html")
+    if "output" in section:
+        value, path = section["output"], (*base, "output")
+        if isinstance(value, str) and value.strip():
+            output = Path(value)
+        else:
+            diag.error(f"must be a folder path, not {describe(value)}", where(path), key_name(path))
+
+    expose = False
+    if "expose_server_token" in section:
+        value, path = section["expose_server_token"], (*base, "expose_server_token")
+        if isinstance(value, bool):
+            expose = value
+        else:
+            diag.error(f"must be a boolean, not {describe(value)}", where(path), key_name(path))
+
+    return Options(tuple(wheels), tuple(packages), tuple(contents), pyodide, (root / output).resolve(), expose)

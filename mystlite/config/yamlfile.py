@@ -1,0 +1,140 @@
+"""Line-aware YAML: plain Python values plus the file and line each key path came from.
+
+MyST's `extends:` is applied here, so later stages see one merged document and still get
+the right file:line for every key, whichever file it was written in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import MystliteError, Where
+
+KeyPath = tuple  # of str (mapping keys) and int (sequence indexes)
+
+
+@dataclass
+class YamlDoc:
+    """A loaded YAML document: its data and where each key path was written."""
+
+    file: Path
+    data: Any
+    places: dict[KeyPath, Where] = field(default_factory=dict)
+
+    def where(self, path: KeyPath) -> Where:
+        """The closest known place for a key path (walks up to a parent when the key is absent)."""
+        path = tuple(path)
+        while path:
+            if path in self.places:
+                return self.places[path]
+            path = path[:-1]
+        return self.places.get((), Where(self.file, 1))
+
+
+def key_name(path: KeyPath) -> str:
+    """`project.toc[2].file` from ('project', 'toc', 2, 'file')."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _to_value(node: yaml.Node, path: KeyPath, file: Path, places: dict, loader: yaml.SafeLoader) -> Any:
+    places[path] = Where(file, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)  # resolves `<<:` merge keys
+        result = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise MystliteError("mapping keys must be plain scalars", Where(file, key_node.start_mark.line + 1))
+            key = str(key) if not isinstance(key, str) else key
+            child = (*path, key)
+            result[key] = _to_value(value_node, child, file, places, loader)
+            places[child] = Where(file, key_node.start_mark.line + 1)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_value(item, (*path, i), file, places, loader) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def load_yaml(file: Path) -> YamlDoc:
+    """Parse one YAML file; syntax errors become a MystliteError with line and column."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MystliteError("file not found", Where(file)) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise MystliteError(f"cannot read: {err}", Where(file)) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        places: dict = {}
+        data = {} if node is None else _to_value(node, (), file, places, loader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        column = f", column {mark.column + 1}" if mark else ""
+        problem = err.problem or err.context or "invalid YAML"
+        raise MystliteError(f"YAML syntax error{column}: {problem}", Where(file, line)) from None
+    except yaml.YAMLError as err:
+        raise MystliteError(f"YAML error: {err}", Where(file)) from None
+    finally:
+        loader.dispose()
+    return YamlDoc(file, data, places)
+
+
+def merge_under(base: YamlDoc, top: YamlDoc) -> YamlDoc:
+    """`top` wins key by key; nested mappings merge, other values (lists included) replace."""
+    places = dict(base.places)
+
+    def merge(a: Any, b: Any, path: KeyPath) -> Any:
+        if isinstance(a, dict) and isinstance(b, dict):
+            out = dict(a)
+            for key, value in b.items():
+                out[key] = merge(a[key], value, (*path, key)) if key in a else _take(value, (*path, key))
+            places[path] = top.places.get(path, places.get(path))
+            return out
+        return _take(b, path)
+
+    def _take(value: Any, path: KeyPath) -> Any:
+        for key in [k for k in places if k[: len(path)] == path]:
+            del places[key]
+        places.update({k: w for k, w in top.places.items() if k[: len(path)] == path})
+        return value
+
+    return YamlDoc(top.file, merge(base.data, top.data, ()), places)
+
+
+def load_with_extends(file: Path, _seen: tuple[Path, ...] = ()) -> YamlDoc:
+    """Load a myst.yml and the local files its `extends:` names, merged under it in order."""
+    doc = load_yaml(file)
+    if not isinstance(doc.data, dict):
+        raise MystliteError("the file must be a YAML mapping", doc.where(()))
+    extends = doc.data.pop("extends", None)
+    if extends is None:
+        return doc
+    if isinstance(extends, str):
+        extends = [extends]
+    if not isinstance(extends, list):
+        raise MystliteError("must be a file path or a list of file paths", doc.where(("extends",)), "extends")
+    merged: YamlDoc | None = None
+    for index, entry in enumerate(extends):
+        where = doc.where(("extends", index))
+        key = key_name(("extends", index))
+        if isinstance(entry, dict) and "url" in entry or isinstance(entry, str) and "://" in entry:
+            raise MystliteError("only local files are supported; a URL would need the network", where, key)
+        if not isinstance(entry, str):
+            raise MystliteError("must be a file path", where, key)
+        target = (file.parent / entry).resolve()
+        if target in _seen or target == file.resolve():
+            raise MystliteError(f"extends itself through {entry}", where, key)
+        if not target.is_file():
+            raise MystliteError(f"extended file not found: {entry}", where, key)
+        part = load_with_extends(target, (*_seen, file.resolve()))
+        merged = part if merged is None else merge_under(merged, part)
+    return merge_under(merged, doc) if merged is not None else doc

@@ -1,0 +1,74 @@
+"""What the user sees while mystlite works: steps, warnings, errors, and progress bars (rich)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+
+class Reporter:
+    """Everything goes to stderr, so that stdout stays clean for `config --json`."""
+
+    def __init__(self, quiet: bool = False, verbose: bool = False, console: Console | None = None):
+        self.quiet, self.verbose = quiet, verbose
+        self.console = console or Console(stderr=True, highlight=False, soft_wrap=True)
+        self.warnings: list[str] = []
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self.console.print(message, markup=False)
+
+    def detail(self, message: str) -> None:
+        if self.verbose:
+            self.console.print(message, style="dim", markup=False)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        self.console.print(f"warning: {message}", style="yellow", markup=False)
+
+    def error(self, message: str) -> None:
+        self.console.print(f"error: {message}", style="bold red", markup=False)
+
+    def hint(self, message: str) -> None:
+        self.console.print(f"  hint: {message}", style="cyan", markup=False)
+
+    @contextlib.contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        """A named build step: a spinner while it runs, its time when it ends."""
+        start = time.perf_counter()
+        if self.quiet or not self.console.is_terminal:
+            self.detail(f"… {title}")
+            yield
+        else:
+            with self.console.status(title):
+                yield
+        if not self.quiet:
+            self.console.print(f"[green]✓[/] {title} [dim]({time.perf_counter() - start:.1f}s)[/]")
+
+    def progress(self, total_bytes: bool = False) -> Progress:
+        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
+        columns.append(DownloadColumn() if total_bytes else TextColumn("{task.completed}/{task.total}"))
+        columns.append(TimeElapsedColumn())
+        return Progress(*columns, console=self.console, disable=self.quiet, transient=True)
+
+    def show_config(self, config, pages) -> None:
+        import json
+
+        out = Console(highlight=False, soft_wrap=True)
+        out.print(f"[bold]{config.title}[/]  ({config.file})")
+        jupyter = json.dumps(config.jupyter) if config.jupyter is not None else "off"
+        out.print(f"  compute (project.jupyter): {jupyter}", markup=False)
+        for key, value in config.options.to_json().items():
+            out.print(f"  mystlite.{key}: {value}", markup=False)
+        out.print(f"[bold]pages[/] ({len(pages)})")
+        for page in pages:
+            flag = "[green]compute[/]" if page.compute else "[dim]static[/]"
+            out.print(f"  {page.path:<40} {page.kind:<12} {flag}")
+        for message in config.diagnostics.warnings:
+            self.warn(message)
+        for message in config.diagnostics.errors:
+            self.error(message)

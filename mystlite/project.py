@@ -1,0 +1,198 @@
+"""Config → Project: the pages in toc order, their kind, frontmatter and compute flag."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import Config
+from .config.jupyter import page_compute_opt_out
+from .config.yamlfile import key_name
+from .errors import MystliteError, Where
+
+PAGE_SUFFIXES = (".md", ".ipynb")
+SKIPPED_DIRS = {"_build", "node_modules", "__pycache__", "site-packages"}
+INDEX_STEMS = ("index", "main", "readme")  # mystmd's implicit root page, in its order of preference
+FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|\Z)", re.DOTALL)
+
+MARKDOWN, NOTEBOOK, MD_NOTEBOOK = "markdown", "notebook", "md-notebook"
+
+
+@dataclass
+class Page:
+    source: Path  # absolute
+    path: str  # relative to the project folder, posix
+    kind: str  # MARKDOWN | NOTEBOOK (.ipynb) | MD_NOTEBOOK (.md with kernelspec/jupytext)
+    frontmatter: dict[str, Any] = field(default_factory=dict)
+    compute: bool = False
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.kind in (NOTEBOOK, MD_NOTEBOOK)
+
+    @property
+    def title(self) -> str:
+        return str(self.frontmatter.get("title") or Path(self.path).stem.replace("-", " ").replace("_", " "))
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "kind": self.kind, "compute": self.compute}
+
+
+@dataclass
+class Project:
+    config: Config
+    pages: list[Page]
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    @property
+    def compute_pages(self) -> list[Page]:
+        return [p for p in self.pages if p.compute]
+
+
+def _is_skipped(rel: Path) -> bool:
+    return any(part.startswith(".") or part in SKIPPED_DIRS for part in rel.parts)
+
+
+def inside(path: Path, root: Path) -> bool:
+    """True when path (symlinks resolved) is root or below it."""
+    resolved = path.resolve()
+    return resolved == root or root in resolved.parents
+
+
+def implicit_page_files(root: Path, output: Path | None = None) -> list[Path]:
+    """mystmd's order without a toc: the index first, then each folder's files before its subfolders."""
+    def walk(folder: Path) -> list[Path]:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name.lower())
+        files = [p for p in entries if p.is_file() and p.suffix in PAGE_SUFFIXES]
+        found = [p for p in files if not _is_skipped(p.relative_to(root)) and inside(p, root)]
+        for sub in entries:
+            rel = sub.relative_to(root)
+            if sub.is_dir() and not _is_skipped(rel) and inside(sub, root) and sub.resolve() != output:
+                found.extend(walk(sub))
+        return found
+
+    files = walk(root)
+    top = [p for p in files if p.parent == root]
+    for stem in INDEX_STEMS:
+        match = [p for p in top if p.stem.lower() == stem]
+        if match:
+            files.remove(match[0])
+            return [match[0], *files]
+    return files
+
+
+def toc_page_files(config: Config) -> list[Path]:
+    """Files named by `project.toc`, in order; a missing file is an error with its line."""
+    root = config.root
+    found: list[Path] = []
+
+    def visit(entries: Any, path: tuple) -> None:
+        if not isinstance(entries, list):
+            raise MystliteError("must be a list of toc entries", config.where(path), key_name(path))
+        for index, entry in enumerate(entries):
+            here = (*path, index)
+            if not isinstance(entry, dict):
+                raise MystliteError("a toc entry must be a mapping (file, title, url, pattern, children)",
+                                    config.where(here), key_name(here))
+            if "file" in entry:
+                name = entry["file"]
+                if not isinstance(name, str):
+                    raise MystliteError("must be a file path", config.where((*here, "file")), key_name((*here, "file")))
+                target = _toc_file(root, name)
+                if target is None:
+                    raise MystliteError(f"file not found: {name}", config.where((*here, "file")),
+                                        key_name((*here, "file")))
+                if not inside(target, root):
+                    raise MystliteError(f"is outside the project folder: {name}", config.where((*here, "file")),
+                                        key_name((*here, "file")))
+                found.append(target)
+            elif "pattern" in entry:
+                pattern = entry["pattern"]
+                matches = sorted(p for p in root.glob(str(pattern)) if p.suffix in PAGE_SUFFIXES
+                                 and not _is_skipped(p.relative_to(root)) and inside(p, root))
+                if not matches:
+                    config.diagnostics.warn(f"no page matches {pattern!r}", config.where((*here, "pattern")),
+                                            key_name((*here, "pattern")))
+                found.extend(m for m in matches if m not in found)
+            if "children" in entry:
+                visit(entry["children"], (*here, "children"))
+
+    visit(config.project["toc"], ("project", "toc"))
+    return found
+
+
+def _toc_file(root: Path, name: str) -> Path | None:
+    """mystmd lets a toc file omit its extension."""
+    candidate = root / name
+    if candidate.is_file():
+        return candidate
+    for suffix in PAGE_SUFFIXES:
+        if candidate.with_name(candidate.name + suffix).is_file():
+            return candidate.with_name(candidate.name + suffix)
+    return None
+
+
+def read_frontmatter(source: Path) -> tuple[str, dict]:
+    """(kind, frontmatter) of a page file. Broken YAML or notebook JSON is a one-line error."""
+    if source.suffix == ".ipynb":
+        try:
+            notebook = json.loads(source.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise MystliteError(f"invalid notebook JSON: {err.msg} (column {err.colno})",
+                                Where(source, err.lineno)) from None
+        except UnicodeDecodeError:
+            raise MystliteError("invalid notebook: not UTF-8 text", Where(source)) from None
+        if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+            raise MystliteError("invalid notebook: no list of cells", Where(source))
+        front: dict = {}
+        cells = notebook["cells"]
+        if cells and cells[0].get("cell_type") in ("markdown", "raw"):
+            text = cells[0].get("source", "")
+            text = "".join(text) if isinstance(text, list) else str(text)
+            front = _parse_frontmatter(text, source)
+        return NOTEBOOK, front
+    text = source.read_text(encoding="utf-8", errors="replace")
+    front = _parse_frontmatter(text, source)
+    return (MD_NOTEBOOK if "kernelspec" in front or "jupytext" in front else MARKDOWN), front
+
+
+def _parse_frontmatter(text: str, source: Path) -> dict:
+    match = FRONTMATTER.match(text)
+    if not match:
+        return {}
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.MarkedYAMLError as err:
+        line = err.problem_mark.line + 2 if err.problem_mark else None  # +1 for the opening ---
+        raise MystliteError(f"frontmatter YAML error: {err.problem}", Where(source, line)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise MystliteError("frontmatter must be a YAML mapping", Where(source, 2))
+    return data
+
+
+def load_project(config: Config) -> Project:
+    root = config.root
+    files = toc_page_files(config) if config.project.get("toc") is not None else implicit_page_files(
+        root, config.options.output)
+    pages = []
+    seen = set()
+    for source in files:
+        if source in seen:
+            continue
+        seen.add(source)
+        kind, front = read_frontmatter(source)
+        compute = config.jupyter is not None and kind != MARKDOWN and not page_compute_opt_out(front)
+        pages.append(Page(source, source.relative_to(root).as_posix(), kind, front, compute))
+    if not pages:
+        raise MystliteError("no pages found (.md or .ipynb files, or project.toc entries)", Where(config.file))
+    return Project(config, pages)
