@@ -1,12 +1,35 @@
-"""Orchestration: config → project → stages → the output folder."""
+"""Orchestration: config → project → (pyodide, lite bundle, pages) → the output folder, swapped in atomically.
+
+Stages build into a persistent work folder (PROJECT/_build/.mystlite) so that rebuilds are incremental.
+The output is assembled in a sibling folder and renamed into place only when every stage succeeded,
+so a failed or interrupted build leaves the previous good output untouched.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import cache_dir as resolve_cache_dir
 from .config import load_config
+from .errors import MystliteError
+from .lite.sync import tree_stamp
 from .log import Reporter
 from .project import Project, load_project
+
+WORK_DIR = "_build/.mystlite"
+
+
+@dataclass
+class Site:
+    project: Project
+    output: Path
+    lite: Path | None  # output/lite, when compute is lite
+    changed: bool  # False when the output was already up to date
+    offline: bool
 
 
 def load_checked(project_dir: Path, reporter: Reporter) -> Project:
@@ -18,9 +41,92 @@ def load_checked(project_dir: Path, reporter: Reporter) -> Project:
     return load_project(config)
 
 
-def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = None, cache_dir: Path | None = None):
+def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = None,
+               cache_dir: Path | None = None) -> Site:
     project = load_checked(project_dir, reporter)
-    reporter.info(f"{project.config.title}: {len(project.pages)} pages, "
+    config = project.config
+    output = config.options.output
+    work = config.root / WORK_DIR
+    work.mkdir(parents=True, exist_ok=True)
+    reporter.info(f"building {config.title}: {len(project.pages)} pages, "
                   f"{len(project.compute_pages)} with in-browser compute")
-    reporter.warn("the pages and the lite bundle are not built yet in this version (see the open issues)")
-    return project
+
+    parts: dict[str, Path] = {}  # output sub-folder ("" for the root) -> built folder
+    offline = True
+    if config.lite:
+        from .lite import build_lite
+        from .pyodide import prepare_distribution
+
+        dist = prepare_distribution(config.options, config.file, resolve_cache_dir(cache_dir), reporter)
+        if dist.online_packages:
+            offline = False
+            reporter.warn("the site is not fully offline: " + ", ".join(dist.online_packages) +
+                          " load from the pyodide CDN at run time (set mystlite.pyodide to a pyodide "
+                          "distribution to bundle them)")
+        with reporter.step("JupyterLite bundle"):
+            bundle = build_lite(project, dist, work, reporter)
+        parts["lite"] = bundle.folder
+    elif config.jupyter is not None:
+        reporter.info("project.jupyter is not lite: no lite bundle is built")
+
+    changed = publish(parts, output, work, reporter)
+    return Site(project, output, output / "lite" if "lite" in parts else None, changed, offline)
+
+
+def _manifest(parts: dict[str, Path]) -> dict:
+    """Every file that will be published, with size and mtime: equal manifests mean equal output."""
+    files = {}
+    for prefix, folder in sorted(parts.items()):
+        for rel, stat in tree_stamp(folder).items():
+            files[f"{prefix}/{rel}".lstrip("/")] = stat
+    return files
+
+
+def _place(source: Path, dest: Path, previous: Path, rel: str, stat: list) -> None:
+    """Hard-link the file from the previous output when it is unchanged (never written in place), else copy."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    old = previous / rel
+    try:
+        old_stat = old.stat()
+        if [old_stat.st_size, old_stat.st_mtime_ns] == stat:
+            os.link(old, dest)
+            return
+    except OSError:
+        pass
+    shutil.copy2(source, dest)
+
+
+def publish(parts: dict[str, Path], output: Path, work: Path, reporter: Reporter) -> bool:
+    """Copy the built parts into a fresh folder beside output, then swap it in. Skips when unchanged."""
+    record = work / "published.json"
+    manifest = {"output": str(output), "files": _manifest(parts)}
+    if output.is_dir() and record.is_file() and json.loads(record.read_text()) == manifest:
+        reporter.info(f"up to date: {output}")
+        return False
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = output.with_name(f".{output.name}.staging")
+    previous = output.with_name(f".{output.name}.previous")
+    for leftover in (staging, previous):
+        shutil.rmtree(leftover, ignore_errors=True)
+    with reporter.step(f"writing {output}"):
+        staging.mkdir()
+        for prefix, folder in sorted(parts.items()):
+            for rel, stat in tree_stamp(folder).items():
+                out_rel = f"{prefix}/{rel}".lstrip("/")
+                _place(folder / rel, staging / out_rel, output, out_rel, stat)
+        if output.exists():
+            os.replace(output, previous)
+        os.replace(staging, output)
+        shutil.rmtree(previous, ignore_errors=True)
+    record.write_text(json.dumps(manifest))
+    return True
+
+
+def site_folder(path: Path) -> Path:
+    """A project folder's output, or a folder that already is a built site."""
+    if any((path / name).is_file() for name in ("myst.yml", "myst.yaml")):
+        config = load_config(path)
+        return config.options.output
+    if not path.is_dir():
+        raise MystliteError("not found", None, str(path))
+    return path

@@ -40,3 +40,131 @@ def config_json(capsys, monkeypatch):
         return code, json.loads(out)
 
     return run
+
+
+# ---- expensive shared fixtures: the download cache, a built sample site, a server, a browser ----
+
+import os
+import shutil
+import threading
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def download_cache() -> Path:
+    """One download cache for the whole run (and across runs): pyodide and wheels are fetched once."""
+    path = Path(os.environ.get("MYSTLITE_CACHE_DIR") or REPO / ".cache" / "mystlite")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def copy_sample(dest: Path) -> Path:
+    """sample_site and the wheels it refers to (../wheels), laid out as in the repository."""
+    shutil.copytree(SAMPLE, dest / "sample_site", ignore=shutil.ignore_patterns("_build"))
+    shutil.copytree(REPO / "wheels", dest / "wheels", ignore=shutil.ignore_patterns("src"))
+    return dest / "sample_site"
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory, download_cache):
+    """sample_site built once for the session; tests must not modify it."""
+    from mystlite.log import Reporter
+    from mystlite.site import build_site
+
+    root = copy_sample(tmp_path_factory.mktemp("built"))
+    return build_site(root, Reporter(quiet=True), cache_dir=download_cache)
+
+
+class Served:
+    def __init__(self, root: Path, base_url: str):
+        from mystlite.log import Reporter
+        from mystlite.serve import make_server, normalize_base_url
+
+        self.server = make_server(root, "127.0.0.1", 0, base_url, Reporter(quiet=True))
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}{normalize_base_url(base_url)}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str = "") -> str:
+        return self.base + path.lstrip("/")
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(root: Path, base_url: str = "/") -> Served:
+        served = Served(root, base_url)
+        servers.append(served)
+        return served
+
+    yield start
+    for served in servers:
+        served.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, headless, with every host but 127.0.0.1 unresolvable."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash .ci/setup` (it installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic",
+            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        ])
+        yield browser
+        browser.close()
+
+
+class OfflinePage:
+    """A fresh browser context and page that records every request leaving 127.0.0.1 and every failure."""
+
+    def __init__(self, browser):
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.off_host: list[str] = []
+        self.failed: list[str] = []
+        self.console_errors: list[str] = []
+        self.requests: list[str] = []
+        self.context.on("request", self._on_request)
+        self.context.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+
+    def _on_request(self, request):
+        self.requests.append(request.url)
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
+            self.off_host.append(request.url)
+
+    def assert_offline(self):
+        assert self.off_host == [], f"requests left 127.0.0.1: {self.off_host}"
+        failed = [f for f in self.failed if "favicon.ico" not in f]
+        assert failed == [], f"failed requests: {failed}"
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def offline_page(chromium):
+    pages = []
+
+    def make() -> OfflinePage:
+        page = OfflinePage(chromium)
+        pages.append(page)
+        return page
+
+    yield make
+    for page in pages:
+        page.close()

@@ -1,0 +1,30 @@
+"""The download cache: one folder that builds (and tests) reuse, so a second build downloads nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+ENV_VAR = "MYSTLITE_CACHE_DIR"
+
+
+def cache_dir(override: Path | None = None) -> Path:
+    """--cache-dir, else $MYSTLITE_CACHE_DIR, else $XDG_CACHE_HOME/mystlite, else ~/.cache/mystlite."""
+    if override is not None:
+        path = Path(override)
+    elif os.environ.get(ENV_VAR):
+        path = Path(os.environ[ENV_VAR])
+    else:
+        path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mystlite"
+    path = path.expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    digest = hashlib.new(algorithm)
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,130 @@
+"""Stage a JupyterLite project folder from the Project and Distribution, then let jupyterlite-core build it.
+
+The staged folder and jupyterlite's doit database live in a persistent work folder, so a rebuild with
+nothing changed runs no task, and an edited notebook reruns only the tasks that depend on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyterlite_pyodide_kernel.constants import PYODIDE_KERNEL_PLUGIN_ID
+
+from ..errors import MystliteError
+from ..log import Reporter
+from ..project import Project
+from ..pyodide import Distribution, kernel_extension_dir
+from ..pyodide.npm import CORE_FILES
+from .contents import DriveContents, collect_contents
+from .sync import sync_folder, tree_stamp
+
+# Only the apps the site links to: the notebook app ("Open in JupyterLite") and the REPL.
+APPS = ("notebooks", "repl")
+# Addons we replace: we write the lock ourselves; archives are not wanted.
+DISABLED_ADDONS = ("jupyterlite-pyodide-kernel-lock", "archive")
+# Reproducible output: file times and index dates are clamped to this (SOURCE_DATE_EPOCH overrides).
+DEFAULT_EPOCH = 1704067200  # 2024-01-01
+
+
+@dataclass
+class LiteBundle:
+    folder: Path  # the built JupyterLite site
+    notebooks: dict[str, str]  # page path -> path of its notebook in the lite drive
+    distribution: Distribution
+    tasks_run: int  # doit tasks that did work in this build
+
+
+def kernel_settings(dist: Distribution) -> dict:
+    settings: dict = {}
+    if dist.core_dir is not None:
+        settings["disablePyPIFallback"] = not dist.online_packages
+        settings["loadPyodideOptions"] = {"packages": dist.preload}
+    return settings
+
+
+def jupyter_lite_json(project: Project, dist: Distribution) -> bytes:
+    data = {
+        "jupyter-lite-schema-version": 0,
+        "jupyter-config-data": {
+            "appName": project.config.title,
+            "litePluginSettings": {PYODIDE_KERNEL_PLUGIN_ID: kernel_settings(dist)},
+        },
+    }
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+
+
+def stage(project: Project, dist: Distribution, src: Path, work: Path) -> DriveContents:
+    """Write the jupyterlite project folder: config, static/pyodide, pypi wheels, contents."""
+    drive = collect_contents(project, work)
+    sync_folder(src / "contents", drive.files)
+    pyodide: dict[str, Path | bytes] = {}
+    if dist.core_dir is not None:
+        pyodide = {name: dist.core_dir / name for name in CORE_FILES if name != "pyodide-lock.json"}
+        pyodide["pyodide-lock.json"] = (json.dumps(dist.lock, indent=1, sort_keys=True) + "\n").encode()
+        pyodide.update({wheel.name: wheel for wheel in dist.wheels})
+    sync_folder(src / "static" / "pyodide", pyodide)
+    sync_folder(src / "pypi", {info.path.name: info.path for info in dist.custom})
+    config = {"jupyter-lite.json": jupyter_lite_json(project, dist)}
+    for name, data in config.items():
+        path = src / name
+        if not path.is_file() or path.read_bytes() != data:
+            path.write_bytes(data)
+    return drive
+
+
+def build_lite(project: Project, dist: Distribution, work: Path, reporter: Reporter) -> LiteBundle:
+    from jupyterlite_core.manager import LiteManager
+
+    src, out, cache = work / "lite-src", work / "lite", work / "lite-cache"
+    for folder in (src, out, cache):
+        folder.mkdir(parents=True, exist_ok=True)
+    drive = stage(project, dist, src, work)
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_EPOCH)
+    # jupyterlite's doit tasks are up to date when its inputs are: skip even loading them then.
+    stamp_file = work / "lite.stamp.json"
+    stamp = {"inputs": tree_stamp(src), "output": None, "epoch": epoch, "apps": APPS}
+    if stamp_file.is_file() and out.joinpath("jupyter-lite.json").is_file():
+        saved = json.loads(stamp_file.read_text())
+        if saved.get("inputs") == stamp["inputs"] and saved.get("output") == tree_stamp(out):
+            return LiteBundle(out, drive.notebooks, dist, 0)
+    stamp_file.unlink(missing_ok=True)
+    manager = LiteManager(
+        lite_dir=src,
+        output_dir=out,
+        cache_dir=cache,
+        apps=APPS,
+        no_sourcemaps=True,
+        no_unused_shared_packages=True,
+        contents=[src / "contents"],
+        ignore_sys_prefix=True,  # no stray labextensions from the build environment
+        federated_extensions=[str(kernel_extension_dir())],
+        disable_addons=DISABLED_ADDONS,
+        source_date_epoch=epoch,
+    )
+    log = io.StringIO()
+    manager._doit_config = {"dep_file": str(work / "lite.doit.db"), "backend": "sqlite3", "verbosity": 1,
+                            "outfile": log}
+    cwd = Path.cwd()
+    try:
+        os.chdir(src)
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            manager.initialize()
+            code = manager.doit_run("pre_build", "build", "post_build")
+    finally:
+        os.chdir(cwd)
+    text = log.getvalue()
+    for line in text.splitlines():
+        reporter.detail(f"  lite: {line}")
+    if code != 0:
+        failed = [l for l in text.splitlines() if "Error" in l or "FAIL" in l or "error" in l]
+        raise MystliteError(f"the JupyterLite build failed: {(failed or ['see -v output'])[-1].strip()}")
+    # doit marks a task that did work with ".", an up-to-date one with "--"; status tasks always run
+    ran = sum(1 for line in text.splitlines() if line.startswith(".  ") and "status" not in line.split(":")[0])
+    stamp["output"] = tree_stamp(out)
+    stamp_file.write_text(json.dumps(stamp))
+    return LiteBundle(out, drive.notebooks, dist, ran)

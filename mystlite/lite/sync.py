@@ -1,0 +1,64 @@
+"""Mirror a {relative path: file or bytes} mapping into a folder, touching only what changed.
+
+Unchanged files keep their bytes and times, so the doit tasks downstream stay up to date.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+
+def _same(dest: Path, source: Path | bytes) -> bool:
+    if not dest.is_file():
+        return False
+    if isinstance(source, bytes):
+        return dest.stat().st_size == len(source) and dest.read_bytes() == source
+    if dest.stat().st_size != source.stat().st_size:
+        return False
+    if os.path.samefile(dest, source):
+        return True
+    with dest.open("rb") as a, source.open("rb") as b:
+        while True:
+            block = a.read(1 << 20)
+            if block != b.read(1 << 20):
+                return False
+            if not block:
+                return True
+
+
+def sync_folder(folder: Path, wanted: dict[str, Path | bytes]) -> int:
+    """Make folder hold exactly `wanted`; returns how many files were written or removed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    changed = 0
+    for rel, source in wanted.items():
+        dest = folder / rel
+        if _same(dest, source):
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".mystlite-tmp")
+        if isinstance(source, bytes):
+            tmp.write_bytes(source)
+        else:
+            shutil.copyfile(source, tmp)
+        tmp.replace(dest)
+        changed += 1
+    keep = {(folder / rel).resolve() for rel in wanted}
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file() and path.resolve() not in keep:
+            path.unlink()
+            changed += 1
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return changed
+
+
+def tree_stamp(folder: Path) -> dict:
+    """{relative path: [size, mtime]} of every file: equal stamps mean nothing was touched."""
+    stamp = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            stamp[path.relative_to(folder).as_posix()] = [stat.st_size, stat.st_mtime_ns]
+    return stamp

@@ -1,0 +1,259 @@
+"""Project options → Distribution: which pyodide core, which wheels, and the pyodide-lock.json that lists them.
+
+The lock is written by us (it works on any build Python): the npm lock's entries for what we bundle,
+plus entries for the kernel's own wheels, the custom wheels and the declared packages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+import tarfile
+import urllib.request
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyterlite_pyodide_kernel.constants import PYODIDE_CDN_URL, PYODIDE_VERSION
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from ..config import Options
+from ..errors import MystliteError, Where
+from ..log import Reporter
+from .npm import CORE_FILES, fetch_core
+from .pypi import WheelCache
+from .wheelinfo import WheelInfo, browser_tag_problem, read_wheel
+
+KERNEL_EXTENSION = "@jupyterlite/pyodide-kernel-extension"
+# What the kernel loads at start-up (see its worker); preloading them from the lock skips piplite look-ups.
+STARTUP = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython")
+# Start-up dependencies that the npm lock does not list, pinned to versions known to work with it.
+PINS = {"comm": "0.2.3", "ipython-pygments-lexers": "1.1.1"}
+
+
+@dataclass
+class Distribution:
+    mode: str  # "bundle" | "cdn" | "distribution"
+    version: str
+    core_dir: Path | None  # folder holding CORE_FILES; None when pyodide comes from the CDN
+    lock: dict | None  # the pyodide-lock.json to ship next to the core
+    wheels: list[Path] = field(default_factory=list)  # files the lock names, shipped next to it
+    preload: list[str] = field(default_factory=list)  # loadPyodideOptions.packages
+    custom: list[WheelInfo] = field(default_factory=list)  # the project's own wheels (also in the piplite index)
+    online_packages: list[str] = field(default_factory=list)  # loaded from the CDN at run time
+
+    @property
+    def offline(self) -> bool:
+        return self.core_dir is not None and not self.online_packages
+
+
+def kernel_extension_dir() -> Path:
+    """The pyodide kernel's labextension, installed with jupyterlite-pyodide-kernel."""
+    from jupyter_core.paths import jupyter_path
+
+    for base in [Path(sys.prefix) / "share/jupyter/labextensions", *map(Path, jupyter_path("labextensions"))]:
+        candidate = base / KERNEL_EXTENSION
+        if (candidate / "package.json").is_file():
+            return candidate
+    raise MystliteError(f"the JupyterLite pyodide kernel extension ({KERNEL_EXTENSION}) is not installed",
+                        hint="reinstall mystlite: pip install --force-reinstall jupyterlite-pyodide-kernel")
+
+
+def custom_wheel_files(options: Options, config_file: Path, abi: str) -> list[WheelInfo]:
+    """The project's wheels, each checked: present, a real zip, and loadable by this pyodide."""
+    found: list[WheelInfo] = []
+    for index, path in enumerate(options.wheels):
+        where = Where(config_file)
+        if path.is_dir():
+            files = sorted(path.glob("*.whl"))
+        elif path.exists():
+            files = [path]
+        else:
+            raise MystliteError(f"wheel path not found: {path}", where, f"mystlite.wheels[{index}]")
+        for wheel in files:
+            if wheel.suffix != ".whl":
+                raise MystliteError(f"not a .whl file: {wheel}", where, f"mystlite.wheels[{index}]")
+            info = read_wheel(wheel, Where(wheel))
+            problem = browser_tag_problem(info.tags, abi)
+            if problem:
+                raise MystliteError(f"{wheel.name} {problem}", Where(wheel))
+            found.append(info)
+    names = [w.name for w in found]
+    for name in set(names):
+        if names.count(name) > 1:
+            raise MystliteError(f"two custom wheels of {name} were given; keep one", Where(config_file),
+                                "mystlite.wheels")
+    return found
+
+
+def prepare_distribution(options: Options, config_file: Path, cache: Path, reporter: Reporter) -> Distribution:
+    source = options.pyodide
+    if source.mode == "cdn":
+        custom = custom_wheel_files(options, config_file, abi="")
+        return Distribution("cdn", PYODIDE_VERSION, None, None, custom=custom,
+                            online_packages=["pyodide (core)"])
+    dist_dir = None
+    if source.mode == "bundle":
+        core = fetch_core(PYODIDE_VERSION, cache, reporter)
+    else:
+        dist_dir = unpack_distribution(source.location, cache, reporter, config_file)
+        core = dist_dir
+    base_lock = json.loads((core / "pyodide-lock.json").read_text())
+    abi = base_lock.get("info", {}).get("abi_version", "")
+    custom = custom_wheel_files(options, config_file, abi)
+    resolver = LockResolver(base_lock, dist_dir, WheelCache(cache), reporter)
+    for wheel in sorted(kernel_extension_dir().glob("static/pypi/*.whl")):
+        if not wheel.name.startswith("widgetsnbextension"):
+            resolver.add_local(read_wheel(wheel))
+    for info in custom:
+        resolver.add_local(info)
+    declared = [Requirement(text) for text in options.packages]
+    with reporter.step("resolving the browser's packages"):
+        resolver.resolve([Requirement(n) for n in STARTUP] + declared +
+                         [Requirement(info.name) for info in custom])
+    preload = list(STARTUP) + [canonicalize_name(r.name) for r in declared]
+    return Distribution(source.mode, PYODIDE_VERSION, core, resolver.lock(), resolver.files(), preload,
+                        custom, resolver.online)
+
+
+class LockResolver:
+    """Walks dependencies from the wanted packages and decides where each wheel comes from."""
+
+    def __init__(self, base_lock: dict, dist_dir: Path | None, cache: WheelCache, reporter: Reporter):
+        self.base_lock, self.dist_dir, self.cache, self.reporter = base_lock, dist_dir, cache, reporter
+        self.base = {canonicalize_name(k): v for k, v in base_lock["packages"].items()}
+        self.local: dict[str, WheelInfo] = {}
+        self.entries: dict[str, dict] = {}
+        self.paths: dict[str, Path] = {}
+        self.online: list[str] = []
+
+    def add_local(self, info: WheelInfo) -> None:
+        self.local[info.name] = info
+
+    def resolve(self, wanted: list[Requirement]) -> None:
+        queue = [(r, "the site") for r in wanted]
+        while queue:
+            downloads: dict[str, tuple[str, str]] = {}  # requirement text -> (name, needed by)
+            next_queue = []
+            for req, needed_by in queue:
+                name = canonicalize_name(req.name)
+                if name in self.entries or any(n == name for n, _ in downloads.values()):
+                    continue
+                if name in self.local:
+                    next_queue += self._take_wheel(self.local[name])
+                elif name in self.base:
+                    entry = self.base[name]
+                    if req.specifier and not req.specifier.contains(entry["version"], prereleases=True):
+                        if not _is_pure(entry["file_name"]):
+                            raise MystliteError(f"{req} is needed by {needed_by}, but this pyodide has "
+                                                f"{name} {entry['version']}")
+                        downloads[str(req)] = (name, needed_by)
+                        continue
+                    from_dist = self.dist_dir / entry["file_name"] if self.dist_dir else None
+                    if from_dist is not None and from_dist.is_file():
+                        self.entries[name], self.paths[name] = dict(entry), from_dist
+                        next_queue += [(Requirement(d), name) for d in entry.get("depends", [])]
+                    elif _is_pure(entry["file_name"]):
+                        downloads[f"{name}=={entry['version']}"] = (name, needed_by)
+                    else:  # a compiled pyodide build we do not have: the CDN serves it at run time
+                        self.entries[name] = {**entry, "file_name": f"{PYODIDE_CDN_URL}/{entry['file_name']}"}
+                        self.online.append(name)
+                        next_queue += [(Requirement(d), name) for d in entry.get("depends", [])]
+                else:
+                    text = f"{name}=={PINS[name]}" if name in PINS and not req.specifier else str(req)
+                    downloads[text] = (name, needed_by)
+            next_queue += self._download(downloads)
+            queue = next_queue
+
+    def _take_wheel(self, info: WheelInfo) -> list[tuple[Requirement, str]]:
+        self.entries[info.name] = info.lock_entry()
+        self.paths[info.name] = info.path
+        return [(Requirement(d), info.name) for d in info.requires]
+
+    def _download(self, downloads: dict[str, tuple[str, str]]) -> list[tuple[Requirement, str]]:
+        found, missing = {}, []
+        for text, (name, _) in downloads.items():
+            req = Requirement(text)
+            pinned = [s.version for s in req.specifier if s.operator == "=="]
+            cached = self.cache.find(name, pinned[0]) if pinned else self.cache.remembered(text)
+            if cached:
+                found[text] = cached
+            else:
+                missing.append(text)
+        if missing:
+            with self.reporter.step(f"downloading {len(missing)} wheel(s) with pip: {', '.join(missing)}"):
+                fetched = self.cache.download(missing)
+            for text, wheel in fetched.items():
+                if not Requirement(text).specifier or "==" not in text:
+                    self.cache.remember(text, wheel)
+            found.update(fetched)
+        follow = []
+        for text, wheel in found.items():
+            info = read_wheel(wheel)
+            follow += self._take_wheel(info)
+        return follow
+
+    def lock(self) -> dict:
+        return {"info": self.base_lock.get("info", {}),
+                "packages": {name: self.entries[name] for name in sorted(self.entries)}}
+
+    def files(self) -> list[Path]:
+        return [self.paths[name] for name in sorted(self.paths)]
+
+
+def _is_pure(file_name: str) -> bool:
+    return file_name.endswith("-none-any.whl")
+
+
+def unpack_distribution(location: str, cache: Path, reporter: Reporter, config_file: Path) -> Path:
+    """A pyodide distribution folder, from a folder, a local tarball or a URL (cached, unpacked once)."""
+    where, key = Where(config_file), "mystlite.pyodide"
+    if "://" in location:
+        name = location.rstrip("/").rsplit("/", 1)[-1]
+        archive = cache / "distributions" / hashlib.sha256(location.encode()).hexdigest()[:16] / name
+        if not archive.is_file():
+            archive.parent.mkdir(parents=True, exist_ok=True)
+            with reporter.step(f"downloading {location}"):
+                try:
+                    with urllib.request.urlopen(location) as response, open(archive.with_suffix(".part"), "wb") as out:
+                        shutil.copyfileobj(response, out)
+                except OSError as err:
+                    raise MystliteError(f"could not download {location}: {err}", where, key,
+                                        hint="download it by hand and give its local path instead") from None
+                archive.with_suffix(".part").replace(archive)
+        path = archive
+    else:
+        path = Path(location)
+        if not path.exists():
+            raise MystliteError(f"pyodide distribution not found: {location}", where, key)
+    if path.is_dir():
+        return _find_core(path, where, key)
+    stat = path.stat()
+    stamp = hashlib.sha256(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    dest = cache / "distributions" / f"unpacked-{stamp}"
+    if not dest.is_dir():
+        tmp = dest.with_name(dest.name + ".partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        with reporter.step(f"unpacking {path.name}"):
+            try:
+                if zipfile.is_zipfile(path):
+                    with zipfile.ZipFile(path) as archive:
+                        archive.extractall(tmp)
+                else:
+                    with tarfile.open(path) as archive:
+                        archive.extractall(tmp, filter="data")
+            except (tarfile.TarError, OSError, zipfile.BadZipFile) as err:
+                raise MystliteError(f"cannot unpack the pyodide distribution {path.name}: {err}", where, key) from None
+        tmp.replace(dest)
+    return _find_core(dest, where, key)
+
+
+def _find_core(folder: Path, where: Where, key: str) -> Path:
+    for lock in sorted(folder.rglob("pyodide-lock.json"), key=lambda p: len(p.parts)):
+        if all((lock.parent / name).is_file() for name in CORE_FILES):
+            return lock.parent
+    raise MystliteError(f"{folder} is not a pyodide distribution (no folder with {', '.join(CORE_FILES)})",
+                        where, key)

@@ -1,0 +1,84 @@
+"""The pyodide core from the npm registry, through npm itself (it honours the user's registry, mirror and proxy)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from ..errors import MystliteError
+from ..log import Reporter
+
+# What the browser needs from the npm package; the rest (types, maps, classic script, demo pages) is left out.
+CORE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+OFFLINE_HINT = ("without network access, set `mystlite.pyodide` in myst.yml to a local pyodide tarball or folder, "
+                "or copy a filled download cache to $MYSTLITE_CACHE_DIR")
+
+
+def _npm(args: list[str], cwd: Path) -> str:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise MystliteError("npm is needed to fetch the pyodide core, and it was not found on PATH",
+                            hint="install Node.js with npm (e.g. apt-get install npm), or " + OFFLINE_HINT)
+    result = subprocess.run([npm, *args], cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise MystliteError(f"`npm {' '.join(args)}` failed: {detail}", hint=OFFLINE_HINT)
+    return result.stdout.strip()
+
+
+def _sri_matches(path: Path, integrity: str) -> bool:
+    """Check a file against an npm integrity string such as 'sha512-<base64>'."""
+    algorithm, _, expected = integrity.partition("-")
+    digest = hashlib.new(algorithm, path.read_bytes()).digest()
+    return base64.b64encode(digest).decode() == expected
+
+
+def fetch_core(version: str, cache: Path, reporter: Reporter) -> Path:
+    """The extracted core files of `pyodide@version`, verified against npm's published integrity."""
+    home = cache / "pyodide" / version
+    core = home / "core"
+    if all((core / name).is_file() for name in CORE_FILES):
+        return core
+    home.mkdir(parents=True, exist_ok=True)
+    tarball = home / f"pyodide-{version}.tgz"
+    integrity_file = home / "integrity.txt"
+    with reporter.step(f"fetching pyodide {version} core with npm"):
+        if not integrity_file.is_file():
+            integrity = _npm(["view", f"pyodide@{version}", "dist.integrity"], home)
+            if not integrity.startswith("sha"):
+                raise MystliteError(f"npm gave no integrity hash for pyodide@{version}: {integrity!r}")
+            integrity_file.write_text(integrity)
+        integrity = integrity_file.read_text().strip()
+        if tarball.is_file() and not _sri_matches(tarball, integrity):
+            reporter.warn(f"cached {tarball.name} did not match its integrity hash; fetching it again")
+            tarball.unlink()
+        if not tarball.is_file():
+            with tempfile.TemporaryDirectory(dir=home) as tmp:
+                name = _npm(["pack", f"pyodide@{version}", "--pack-destination", tmp, "--silent"], home)
+                packed = Path(tmp) / name.splitlines()[-1].strip()
+                if not _sri_matches(packed, integrity):
+                    raise MystliteError(f"pyodide@{version} from npm does not match its published integrity hash")
+                packed.replace(tarball)
+        extract_core(tarball, core)
+    return core
+
+
+def extract_core(tarball: Path, dest: Path) -> None:
+    """Unpack only the core files, into a temporary folder first so a half-written core is never used."""
+    tmp = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    with tarfile.open(tarball) as archive:
+        members = {Path(m.name).name: m for m in archive.getmembers() if m.isfile()}
+        for name in CORE_FILES:
+            if name not in members:
+                raise MystliteError(f"{tarball.name} has no {name}; is it a pyodide package?")
+            with archive.extractfile(members[name]) as src, (tmp / name).open("wb") as out:
+                shutil.copyfileobj(src, out)
+    shutil.rmtree(dest, ignore_errors=True)
+    tmp.replace(dest)

@@ -1,0 +1,91 @@
+"""Pure-Python wheels for the browser's Python, fetched with pip and kept in the download cache."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name, parse_wheel_filename
+
+from ..cache import file_digest
+from ..errors import MystliteError
+from .wheelinfo import PYODIDE_PYTHON
+
+PIP_TARGET = ["--only-binary=:all:", "--no-deps", "--python-version", PYODIDE_PYTHON,
+              "--platform", "any", "--implementation", "py", "--abi", "none"]
+
+
+class WheelCache:
+    """A folder of downloaded wheels, each with a recorded sha256 that is checked when it is reused."""
+
+    def __init__(self, root: Path):
+        self.root = root / "wheels"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.resolved_file = self.root / "resolved.json"
+
+    def _digest_file(self, wheel: Path) -> Path:
+        return wheel.with_name(wheel.name + ".sha256")
+
+    def find(self, name: str, version: str) -> Path | None:
+        """A cached, intact wheel of name==version; a corrupted one is deleted and reported as missing."""
+        name = canonicalize_name(name)
+        for wheel in sorted(self.root.glob("*.whl")):
+            try:
+                wname, wversion, _, _ = parse_wheel_filename(wheel.name)
+            except ValueError:
+                continue
+            if canonicalize_name(wname) == name and str(wversion) == version:
+                record = self._digest_file(wheel)
+                if record.is_file() and record.read_text().strip() == file_digest(wheel):
+                    return wheel
+                wheel.unlink()
+                record.unlink(missing_ok=True)
+        return None
+
+    def remembered(self, requirement: str) -> Path | None:
+        """The wheel an unpinned requirement resolved to last time, when it is still cached and intact."""
+        if not self.resolved_file.is_file():
+            return None
+        name = json.loads(self.resolved_file.read_text()).get(requirement)
+        if not name:
+            return None
+        wname, wversion, _, _ = parse_wheel_filename(name)
+        return self.find(str(wname), str(wversion))
+
+    def remember(self, requirement: str, wheel: Path) -> None:
+        data = json.loads(self.resolved_file.read_text()) if self.resolved_file.is_file() else {}
+        data[requirement] = wheel.name
+        self.resolved_file.write_text(json.dumps(data, indent=1, sort_keys=True))
+
+    def download(self, requirements: list[str]) -> dict[str, Path]:
+        """pip-download each requirement (one pip run for all); returns {requirement: wheel path}."""
+        if not requirements:
+            return {}
+        with tempfile.TemporaryDirectory(dir=self.root) as tmp:
+            cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-color",
+                   "--quiet", *PIP_TARGET, "--dest", tmp, *requirements]
+            result = subprocess.run(cmd, capture_output=True, text=True)
+            if result.returncode != 0:
+                lines = [l for l in result.stderr.splitlines() if l.startswith("ERROR")] or result.stderr.splitlines()
+                detail = lines[0] if lines else "pip failed"
+                raise MystliteError(
+                    f"could not download pure-Python wheels for the browser ({', '.join(requirements)}): {detail}",
+                    hint="check the network or your pip index settings; packages that only exist as compiled "
+                         "pyodide builds need `mystlite.pyodide` to point at a pyodide distribution")
+            got = {}
+            for wheel in Path(tmp).glob("*.whl"):
+                dest = self.root / wheel.name
+                wheel.replace(dest)
+                self._digest_file(dest).write_text(file_digest(dest))
+                got[canonicalize_name(parse_wheel_filename(dest.name)[0])] = dest
+        out = {}
+        for req in requirements:
+            name = canonicalize_name(Requirement(req).name)
+            if name not in got:
+                raise MystliteError(f"pip gave no wheel for {req}")
+            out[req] = got[name]
+        return out
