@@ -99,7 +99,7 @@ def serve_command(args: argparse.Namespace, reporter: Reporter) -> int:
     server = make_server(root, args.host, args.port, base_url, reporter)
     host, port = server.server_address[:2]
     url = f"http://{host}:{port}{normalize_base_url(base_url)}"
-    reporter.console.print(f"serving {root} at {url} (Ctrl+C to stop)", markup=False, highlight=False)
+    print(f"serving {root} at {url} (Ctrl+C to stop)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -30,6 +30,7 @@ class Site:
     lite: Path | None  # output/lite, when compute is lite
     changed: bool  # False when the output was already up to date
     offline: bool
+    lite_tasks_run: int = 0  # jupyterlite doit tasks that did work
 
 
 def load_checked(project_dir: Path, reporter: Reporter) -> Project:
@@ -53,6 +54,7 @@ def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = Non
 
     parts: dict[str, Path] = {}  # output sub-folder ("" for the root) -> built folder
     offline = True
+    lite_tasks = 0
     if config.lite:
         from .lite import build_lite
         from .pyodide import prepare_distribution
@@ -66,11 +68,12 @@ def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = Non
         with reporter.step("JupyterLite bundle"):
             bundle = build_lite(project, dist, work, reporter)
         parts["lite"] = bundle.folder
+        lite_tasks = bundle.tasks_run
     elif config.jupyter is not None:
         reporter.info("project.jupyter is not lite: no lite bundle is built")
 
     changed = publish(parts, output, work, reporter)
-    return Site(project, output, output / "lite" if "lite" in parts else None, changed, offline)
+    return Site(project, output, output / "lite" if "lite" in parts else None, changed, offline, lite_tasks)
 
 
 def _manifest(parts: dict[str, Path]) -> dict:

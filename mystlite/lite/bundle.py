@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,10 @@ def stage(project: Project, dist: Distribution, src: Path, work: Path) -> DriveC
         pyodide = {name: dist.core_dir / name for name in CORE_FILES if name != "pyodide-lock.json"}
         pyodide["pyodide-lock.json"] = (json.dumps(dist.lock, indent=1, sort_keys=True) + "\n").encode()
         pyodide.update({wheel.name: wheel for wheel in dist.wheels})
-    sync_folder(src / "static" / "pyodide", pyodide)
+    if pyodide:
+        sync_folder(src / "static" / "pyodide", pyodide)
+    else:  # an existing static/pyodide would make jupyterlite point the kernel at it
+        shutil.rmtree(src / "static", ignore_errors=True)
     sync_folder(src / "pypi", {info.path.name: info.path for info in dist.custom})
     config = {"jupyter-lite.json": jupyter_lite_json(project, dist)}
     for name, data in config.items():
@@ -125,6 +129,7 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
         raise MystliteError(f"the JupyterLite build failed: {(failed or ['see -v output'])[-1].strip()}")
     # doit marks a task that did work with ".", an up-to-date one with "--"; status tasks always run
     ran = sum(1 for line in text.splitlines() if line.startswith(".  ") and "status" not in line.split(":")[0])
-    stamp["output"] = tree_stamp(out)
+    # jupyterlite clamps the times of its inputs too, so both stamps are taken after it ran
+    stamp["inputs"], stamp["output"] = tree_stamp(src), tree_stamp(out)
     stamp_file.write_text(json.dumps(stamp))
     return LiteBundle(out, drive.notebooks, dist, ran)
