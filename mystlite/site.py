@@ -55,6 +55,7 @@ def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = Non
     parts: dict[str, Path] = {}  # output sub-folder ("" for the root) -> built folder
     offline = True
     lite_tasks = 0
+    notebooks: dict[str, str] = {}
     if config.lite:
         from .lite import build_lite
         from .pyodide import prepare_distribution
@@ -69,11 +70,29 @@ def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = Non
             bundle = build_lite(project, dist, work, reporter)
         parts["lite"] = bundle.folder
         lite_tasks = bundle.tasks_run
+        notebooks = bundle.notebooks
     elif config.jupyter is not None:
         reporter.info("project.jupyter is not lite: no lite bundle is built")
 
+    from .pages import build_pages
+
+    pages = build_pages(project, work, reporter, base_url or os.environ.get("BASE_URL"), notebooks,
+                        lambda page: page_data(config, page))
+    parts[""] = pages.folder
     changed = publish(parts, output, work, reporter)
     return Site(project, output, output / "lite" if "lite" in parts else None, changed, offline, lite_tasks)
+
+
+def page_data(config, page) -> str:
+    """What the in-page runtime and later connectors read: compute on/off and the (secret-free) jupyter config."""
+    if config.jupyter is None:
+        return ""
+    jupyter = dict(config.jupyter)
+    if "server" in jupyter and not config.options.expose_server_token:
+        jupyter["server"] = {k: v for k, v in jupyter["server"].items() if k != "token"}
+    data = {"compute": page.compute, "jupyter": jupyter}
+    # "</" must not close the <script> element the JSON is embedded in
+    return json.dumps(data, sort_keys=True).replace("</", "<\\/")
 
 
 def _manifest(parts: dict[str, Path]) -> dict:

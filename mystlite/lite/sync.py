@@ -28,8 +28,8 @@ def _same(dest: Path, source: Path | bytes) -> bool:
                 return True
 
 
-def sync_folder(folder: Path, wanted: dict[str, Path | bytes]) -> int:
-    """Make folder hold exactly `wanted`; returns how many files were written or removed."""
+def sync_folder(folder: Path, wanted: dict[str, Path | bytes], keep: tuple[str, ...] = ()) -> int:
+    """Make folder hold exactly `wanted` (top-level names in `keep` are left alone); returns the change count."""
     folder.mkdir(parents=True, exist_ok=True)
     changed = 0
     for rel, source in wanted.items():
@@ -46,6 +46,8 @@ def sync_folder(folder: Path, wanted: dict[str, Path | bytes]) -> int:
         changed += 1
     keep = {(folder / rel).resolve() for rel in wanted}
     for path in sorted(folder.rglob("*"), reverse=True):
+        if path.relative_to(folder).parts[0] in keep:
+            continue
         if path.is_file() and path.resolve() not in keep:
             path.unlink()
             changed += 1

@@ -1,0 +1,128 @@
+"""Project → MyST page JSON, by the real mystmd, run on a mirror of the project in the work folder.
+
+A mirror, because every `myst build --html` deletes its _build/html first: the user's published output
+must survive a failed page build. The mirror's myst.yml is the merged config with our site template.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ..errors import MystliteError, Where
+from ..lite.sync import sync_folder
+from ..log import Reporter
+from ..project import Project, SKIPPED_DIRS
+
+TEMPLATE_DIR = Path(__file__).parent / "template"
+MIN_NODE = 20
+# mystmd's own line prefixes for problems: ⛔️ error, ⚠️ warning
+ERROR_MARK, WARNING_MARK = "⛔️", "⚠️"
+IGNORED_WARNINGS = ("extra key ignored: jupyter", "extra key ignored: thebe", "extra key ignored: mystlite")
+
+
+@dataclass
+class MystOutput:
+    site_dir: Path  # mystmd's _build/site: config.json, content/*.json, public/
+    html_dir: Path  # what a user template rendered (used when site.template is not ours)
+    ours: bool  # True when our template was used, so mystlite renders the HTML
+    ran: bool  # False when nothing changed and mystmd was not run
+
+
+def find_node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        raise MystliteError("Node.js is needed to build the MyST pages (mystmd runs on it), and `node` was not found",
+                            hint=f"install Node.js {MIN_NODE} or newer, e.g. `apt-get install nodejs`")
+    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
+    match = re.match(r"v(\d+)", version)
+    if not match or int(match.group(1)) < MIN_NODE:
+        raise MystliteError(f"mystmd needs Node.js {MIN_NODE} or newer; `node --version` says {version or 'nothing'}",
+                            hint="install a newer Node.js")
+    return node
+
+
+def myst_script() -> Path:
+    import mystmd_py
+
+    return Path(mystmd_py.__file__).parent / "myst.cjs"
+
+
+def _source_files(root: Path, output: Path) -> dict[str, Path]:
+    files = {}
+    for folder, dirs, names in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
+                         and (here / d).resolve() != output)
+        for name in names:
+            if name.startswith(".") or name in ("myst.yml", "myst.yaml"):
+                continue
+            path = here / name
+            files[path.relative_to(root).as_posix()] = path
+    return files
+
+
+def mirror_config(project: Project) -> tuple[bytes, bool]:
+    """The myst.yml for the mirror, and whether it uses our template."""
+    config = project.config
+    data = {key: value for key, value in config.doc.data.items() if key in ("version", "project", "site")}
+    site = dict(data.get("site") or {})
+    template = site.get("template")
+    ours = template is None
+    if ours:
+        site["template"] = str(TEMPLATE_DIR)
+    elif (config.root / str(template)).exists():  # mystmd resolves it against the current folder
+        site["template"] = str((config.root / str(template)).resolve())
+    data["site"] = site
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode(), ours
+
+
+def run_mystmd(project: Project, work: Path, reporter: Reporter, base_url: str | None) -> MystOutput:
+    mirror = work / "pages-src"
+    files: dict[str, Path | bytes] = dict(_source_files(project.root, project.config.options.output))
+    config_bytes, ours = mirror_config(project)
+    files["myst.yml"] = config_bytes
+    stamp = work / "pages-src.ok"
+    want = f"{base_url or ''}"
+    changed = sync_folder(mirror, files, keep=("_build",))
+    site_dir, html_dir = mirror / "_build" / "site", mirror / "_build" / "html"
+    if not changed and stamp.is_file() and stamp.read_text() == want and (site_dir / "config.json").is_file():
+        return MystOutput(site_dir, html_dir, ours, ran=False)
+    stamp.unlink(missing_ok=True)
+    node = find_node()
+    env = {**os.environ, "MYST_LANG": "PYTHON"}
+    env.pop("BASE_URL", None)
+    if base_url:
+        env["BASE_URL"] = base_url.rstrip("/")
+    with reporter.step("MyST pages (mystmd)"):
+        result = subprocess.run([node, str(myst_script()), "build", "--html"], cwd=mirror, env=env,
+                                capture_output=True, text=True)
+    text = result.stdout + result.stderr
+    for line in text.splitlines():
+        reporter.detail(f"  mystmd: {line}")
+    errors = [clean(line, project.root) for line in text.splitlines() if ERROR_MARK in line]
+    for line in text.splitlines():
+        if WARNING_MARK in line and not any(w in line for w in IGNORED_WARNINGS):
+            reporter.warn(clean(line, project.root))
+    if result.returncode != 0 or errors:
+        detail = errors[0] if errors else (text.strip().splitlines() or ["no output"])[-1]
+        raise MystliteError(f"mystmd failed: {detail}")
+    stamp.write_text(want)
+    return MystOutput(site_dir, html_dir, ours, ran=True)
+
+
+def clean(line: str, root: Path) -> str:
+    """mystmd's message without its emoji, with paths as the user knows them."""
+    line = line.replace(ERROR_MARK, "").replace(WARNING_MARK, "").strip()
+    return line
+
+
+def where_in(message: str, root: Path) -> Where | None:
+    match = re.search(r"\(at ([^)]+?):(\d+)", message)
+    return Where(root / match.group(1), int(match.group(2))) if match else None

@@ -1,0 +1,328 @@
+"""myst-spec nodes (mystmd's page JSON) → HTML. One small function per node type.
+
+An unknown node renders as its children, and its type is reported, so a page never goes blank.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Callable
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from .math import math_html
+from .outputs import render_output
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+ADMONITION_TITLES = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important", "attention": "Attention",
+                     "caution": "Caution", "warning": "Warning", "danger": "Danger", "error": "Error",
+                     "seealso": "See also", "admonition": "Note"}
+
+
+@dataclass
+class RenderContext:
+    url: Callable[[str], str]  # an internal page URL ("/explore#x") → a relative site URL
+    asset: Callable[[str], str]  # a mystmd public path ("/abc.png") → a relative site URL
+    unknown: set[str] = field(default_factory=set)
+    footnotes: list[str] = field(default_factory=list)
+    cells: int = 0
+
+
+def esc(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def children(node: dict, ctx: RenderContext) -> str:
+    return "".join(render(child, ctx) for child in node.get("children") or [])
+
+
+def text_of(node: dict) -> str:
+    if "value" in node and not node.get("children"):
+        return str(node["value"])
+    return "".join(text_of(c) for c in node.get("children") or [])
+
+
+def attrs(node: dict, *classes: str) -> str:
+    names = [c for c in classes if c]
+    extra = node.get("class")
+    if extra:
+        names.extend(str(extra).split())
+    out = f' class="{esc(" ".join(names))}"' if names else ""
+    ident = node.get("html_id") or node.get("identifier") if node.get("type") not in ("link", "crossReference") else None
+    if ident and node.get("type") not in ("footnoteReference", "footnoteDefinition"):
+        out += f' id="{esc(ident)}"'
+    return out
+
+
+def highlight_code(code: str, lang: str | None) -> str:
+    try:
+        lexer = get_lexer_by_name(lang) if lang else TextLexer()
+    except ClassNotFound:
+        lexer = TextLexer()
+    return highlight(code, lexer, _FORMATTER)
+
+
+# ---- node renderers --------------------------------------------------------------------------------------
+
+
+def r_text(node, ctx):
+    return esc(node.get("value", ""))
+
+
+def r_heading(node, ctx):
+    depth = min(max(int(node.get("depth", 2)), 1), 6)
+    ident = node.get("html_id") or node.get("identifier")
+    anchor = f'<a class="anchor" href="#{esc(ident)}" aria-label="Link to this section">#</a>' if ident else ""
+    return f"<h{depth}{attrs(node)}>{children(node, ctx)}{anchor}</h{depth}>"
+
+
+def r_link(node, ctx):
+    url = node.get("url", "")
+    href = ctx.url(url) if node.get("internal") or url.startswith("/") else url
+    external = "" if node.get("internal") or href.startswith(("#", ".")) else ' rel="noopener"'
+    return f'<a href="{esc(href)}"{external}>{children(node, ctx) or esc(url)}</a>'
+
+
+def r_cross_reference(node, ctx):
+    url = node.get("url")
+    href = ctx.url(url) if url else f"#{node.get('html_id') or node.get('identifier', '')}"
+    return f'<a class="xref" href="{esc(href)}">{children(node, ctx) or esc(node.get("label", ""))}</a>'
+
+
+def r_code(node, ctx):
+    code = node.get("value", "")
+    lang = node.get("lang")
+    caption = ""
+    if node.get("filename"):
+        caption = f'<div class="code-filename">{esc(node["filename"])}</div>'
+    body = f'<pre class="highlight" data-lang="{esc(lang or "")}"><code>{highlight_code(code, lang)}</code></pre>'
+    return f'<div{attrs(node, "code-block")}>{caption}{body}</div>'
+
+
+def r_block(node, ctx):
+    if node.get("kind") == "notebook-code":
+        return r_cell(node, ctx)
+    if node.get("kind") == "notebook-content":
+        return f'<div class="notebook-content">{children(node, ctx)}</div>'
+    return f"<div{attrs(node, 'block')}>{children(node, ctx)}</div>" if node.get("class") else children(node, ctx)
+
+
+def r_cell(node, ctx):
+    """A notebook code cell: its code and stored outputs (the in-page runtime finds it by class)."""
+    index = ctx.cells
+    ctx.cells += 1
+    code = next((c for c in node.get("children", []) if c.get("type") == "code"), None)
+    outputs = next((c for c in node.get("children", []) if c.get("type") == "outputs"), None)
+    rest = [c for c in node.get("children", []) if c is not code and c is not outputs]
+    executable = bool(code and code.get("executable"))
+    source = r_code(code, ctx) if code else ""
+    rendered = render(outputs, ctx) if outputs else '<div class="cell-outputs"></div>'
+    tail = "".join(render(c, ctx) for c in rest)
+    flag = ' data-executable="true"' if executable else ""
+    return (f'<div class="cell" data-cell-index="{index}"{flag}><div class="cell-input">{source}</div>'
+            f"{rendered}{tail}</div>")
+
+
+def r_outputs(node, ctx):
+    return f'<div class="cell-outputs">{children(node, ctx)}</div>'
+
+
+def r_output(node, ctx):
+    data = node.get("jupyter_data")
+    return render_output(data, ctx.asset) if data else children(node, ctx)
+
+
+def r_image(node, ctx):
+    url = node.get("url", "")
+    src = ctx.asset(url) if url.startswith("/") else url
+    size = "".join(f' {k}="{esc(node[k])}"' for k in ("width", "height") if node.get(k))
+    style = f' style="width: {esc(node["width"])}"' if node.get("width") and "%" in str(node["width"]) else ""
+    return f'<img{attrs(node, "image")} src="{esc(src)}" alt="{esc(node.get("alt", ""))}"{size}{style} loading="lazy">'
+
+
+def r_container(node, ctx):
+    return f'<figure{attrs(node, node.get("kind", "figure"))}>{children(node, ctx)}</figure>'
+
+
+def r_caption(node, ctx):
+    return f"<figcaption>{children(node, ctx)}</figcaption>"
+
+
+def r_caption_number(node, ctx):
+    return f'<span class="caption-number">{children(node, ctx)}</span> '
+
+
+def r_list(node, ctx):
+    tag = "ol" if node.get("ordered") else "ul"
+    start = f' start="{int(node["start"])}"' if node.get("ordered") and node.get("start") not in (None, 1) else ""
+    return f"<{tag}{attrs(node)}{start}>{children(node, ctx)}</{tag}>"
+
+
+def r_list_item(node, ctx):
+    checkbox = ""
+    if node.get("checked") is not None:
+        checkbox = f'<input type="checkbox" disabled{" checked" if node["checked"] else ""}> '
+    return f"<li>{checkbox}{children(node, ctx)}</li>"
+
+
+def r_table(node, ctx):
+    return f'<div class="table-wrap"><table{attrs(node)}>{children(node, ctx)}</table></div>'
+
+
+def r_table_cell(node, ctx):
+    tag = "th" if node.get("header") else "td"
+    span = "".join(f' {k}="{int(node[k])}"' for k in ("colspan", "rowspan") if node.get(k))
+    align = f' style="text-align: {esc(node["align"])}"' if node.get("align") else ""
+    return f"<{tag}{span}{align}>{children(node, ctx)}</{tag}>"
+
+
+def r_math(node, ctx):
+    label = f'<span class="equation-number">({esc(node["enumerator"])})</span>' if node.get("enumerator") else ""
+    body = math_html(node.get("value", ""), True, node.get("html"))
+    ident = node.get("html_id") or node.get("identifier")
+    return f'<div class="equation"{f" id={chr(34)}{esc(ident)}{chr(34)}" if ident else ""}>{body}{label}</div>'
+
+
+def r_inline_math(node, ctx):
+    return math_html(node.get("value", ""), False, node.get("html"))
+
+
+def r_admonition(node, ctx):
+    kind = node.get("kind", "note")
+    kids = node.get("children") or []
+    title_node = next((c for c in kids if c.get("type") == "admonitionTitle"), None)
+    title = children(title_node, ctx) if title_node else esc(ADMONITION_TITLES.get(kind, kind.title()))
+    body = "".join(render(c, ctx) for c in kids if c is not title_node)
+    classes = str(node.get("class") or "").split()
+    if "dropdown" in classes or node.get("open") is False:
+        return (f'<details class="admonition admonition-{esc(kind)} dropdown">'
+                f'<summary class="admonition-title">{title}</summary><div class="admonition-body">{body}</div></details>')
+    return (f'<aside class="admonition admonition-{esc(kind)}" role="note"><p class="admonition-title">{title}</p>'
+            f'<div class="admonition-body">{body}</div></aside>')
+
+
+def r_details(node, ctx):
+    kids = node.get("children") or []
+    summary = next((c for c in kids if c.get("type") == "summary"), None)
+    head = children(summary, ctx) if summary else "Details"
+    body = "".join(render(c, ctx) for c in kids if c is not summary)
+    return f'<details{attrs(node, "dropdown")}{" open" if node.get("open") else ""}><summary>{head}</summary>{body}</details>'
+
+
+def r_footnote_reference(node, ctx):
+    ident = esc(node.get("identifier", ""))
+    label = esc(node.get("enumerator") or node.get("label") or ident)
+    return f'<sup class="footnote-ref" id="fnref-{ident}"><a href="#fn-{ident}">{label}</a></sup>'
+
+
+def r_footnote_definition(node, ctx):
+    ident = esc(node.get("identifier", ""))
+    label = esc(node.get("enumerator") or node.get("label") or ident)
+    ctx.footnotes.append(f'<li id="fn-{ident}" value="{label}">{children(node, ctx)} '
+                         f'<a class="footnote-back" href="#fnref-{ident}" aria-label="Back to the text">↩</a></li>')
+    return ""
+
+
+def r_tab_set(node, ctx):
+    tabs = [c for c in node.get("children") or [] if c.get("type") == "tabItem"]
+    group = f"tabs-{id(node)}"
+    heads, panels = [], []
+    for i, tab in enumerate(tabs):
+        selected = tab.get("selected") or (i == 0 and not any(t.get("selected") for t in tabs))
+        heads.append(f'<button class="tab-label" role="tab" aria-selected="{str(bool(selected)).lower()}" '
+                     f'data-tab="{group}-{i}">{esc(tab.get("title", f"Tab {i + 1}"))}</button>')
+        panels.append(f'<div class="tab-panel" role="tabpanel" id="{group}-{i}"{"" if selected else " hidden"}>'
+                      f"{children(tab, ctx)}</div>")
+    return f'<div class="tab-set"><div class="tab-labels" role="tablist">{"".join(heads)}</div>{"".join(panels)}</div>'
+
+
+def r_card(node, ctx):
+    url = node.get("url")
+    inner = children(node, ctx)
+    if url:
+        href = ctx.url(url) if url.startswith("/") else url
+        return f'<a{attrs(node, "card card-link")} href="{esc(href)}">{inner}</a>'
+    return f"<div{attrs(node, 'card')}>{inner}</div>"
+
+
+def r_grid(node, ctx):
+    columns = node.get("columns") or [1]
+    count = columns[-1] if isinstance(columns, list) and columns else 1
+    return f'<div{attrs(node, "grid")} style="--grid-columns: {int(count)}">{children(node, ctx)}</div>'
+
+
+def r_html(node, ctx):
+    return str(node.get("value", ""))
+
+
+def r_abbreviation(node, ctx):
+    return f'<abbr title="{esc(node.get("title", ""))}">{children(node, ctx)}</abbr>'
+
+
+def r_target(node, ctx):
+    return f'<span id="{esc(node.get("label", ""))}"></span>'
+
+
+def r_skip(node, ctx):
+    return ""
+
+
+def tag(name: str, *classes: str) -> Callable:
+    def render_tag(node, ctx):
+        return f"<{name}{attrs(node, *classes)}>{children(node, ctx)}</{name}>"
+
+    return render_tag
+
+
+def r_inline_code(node, ctx):
+    return f"<code>{esc(node.get('value', ''))}</code>"
+
+
+def r_break(node, ctx):
+    return "<br>"
+
+
+def r_thematic_break(node, ctx):
+    return "<hr>"
+
+
+def r_iframe(node, ctx):
+    return f'<iframe src="{esc(node.get("src", ""))}" loading="lazy" title="embedded content"></iframe>'
+
+
+RENDERERS: dict[str, Callable] = {
+    "root": children, "text": r_text, "paragraph": tag("p"), "heading": r_heading, "strong": tag("strong"),
+    "emphasis": tag("em"), "underline": tag("u"), "delete": tag("del"), "subscript": tag("sub"),
+    "superscript": tag("sup"), "smallcaps": tag("span", "smallcaps"), "inlineCode": r_inline_code,
+    "link": r_link, "crossReference": r_cross_reference, "list": r_list, "listItem": r_list_item,
+    "blockquote": tag("blockquote"), "code": r_code, "block": r_block, "outputs": r_outputs,
+    "output": r_output, "image": r_image, "container": r_container, "caption": r_caption,
+    "captionNumber": r_caption_number, "legend": tag("div", "legend"), "table": r_table, "tableRow": tag("tr"),
+    "tableCell": r_table_cell, "math": r_math, "inlineMath": r_inline_math, "admonition": r_admonition,
+    "admonitionTitle": tag("p", "admonition-title"), "details": r_details, "summary": tag("span"),
+    "footnoteReference": r_footnote_reference, "footnoteDefinition": r_footnote_definition,
+    "definitionList": tag("dl"), "definitionTerm": tag("dt"), "definitionDescription": tag("dd"),
+    "tabSet": r_tab_set, "tabItem": tag("div", "tab-panel"), "card": r_card, "cardTitle": tag("div", "card-title"),
+    "header": tag("div", "card-header"), "footer": tag("div", "card-footer"), "grid": r_grid,
+    "html": r_html, "abbreviation": r_abbreviation, "mystTarget": r_target, "comment": r_skip,
+    "mystComment": r_skip, "break": r_break, "thematicBreak": r_thematic_break, "div": tag("div"),
+    "span": tag("span"), "aside": tag("aside", "margin"), "keyboard": tag("kbd"), "cite": tag("span", "cite"),
+    "citeGroup": tag("span", "cite-group"), "embed": children, "include": children, "mystDirective": children,
+    "mystRole": children, "iframe": r_iframe, "proof": tag("div", "proof"), "exercise": tag("div", "exercise"),
+    "solution": tag("div", "solution"), "glossary": tag("dl", "glossary"), "si": r_text,
+    "footnotes": r_skip, "raw": r_skip,
+}
+
+
+def render(node: dict | None, ctx: RenderContext) -> str:
+    if not node:
+        return ""
+    renderer = RENDERERS.get(node.get("type", ""))
+    if renderer is None:
+        ctx.unknown.add(str(node.get("type")))
+        return children(node, ctx)
+    return renderer(node, ctx)

@@ -1,0 +1,66 @@
+"""Stored Jupyter outputs (mystmd's `output.jupyter_data`) → HTML, in the look the runtime reuses."""
+
+from __future__ import annotations
+
+import html
+from typing import Callable
+
+from ansi2html import Ansi2HTMLConverter
+
+_ANSI = Ansi2HTMLConverter(inline=True, dark_bg=False, line_wrap=False)
+# Richest first, as Jupyter front ends choose.
+MIME_ORDER = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "image/gif", "text/latex",
+              "text/markdown", "text/plain")
+
+
+def ansi_to_html(text: str) -> str:
+    """Terminal colours (tracebacks, coloured logs) as inline-styled spans; everything else escaped."""
+    return _ANSI.convert(text, full=False) if "\x1b[" in text else html.escape(text)
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def render_output(data: dict, asset_url: Callable[[str], str]) -> str:
+    """One output. asset_url maps mystmd's '/<hash>.ext' paths (big outputs kept as files) to site URLs."""
+    kind = data.get("output_type")
+    if kind == "stream":
+        name = data.get("name", "stdout")
+        body = f'<pre class="output-stream output-{html.escape(name)}">{ansi_to_html(_text(data.get("text")))}</pre>'
+        if data.get("path"):  # mystmd cut a long stream and kept the whole text as a file
+            body += (f'<a class="output-more" href="{html.escape(asset_url(data["path"]))}">'
+                     "Output truncated: show the full text</a>")
+        return f'<div class="output" data-output-type="stream">{body}</div>'
+    if kind == "error":
+        traceback = _text(data.get("traceback")) or f"{data.get('ename', 'Error')}: {data.get('evalue', '')}"
+        return f'<div class="output" data-output-type="error"><pre class="output-error">{ansi_to_html(traceback)}</pre></div>'
+    bundle = data.get("data") or {}
+    for mime in MIME_ORDER:
+        if mime in bundle:
+            return f'<div class="output" data-output-type="{html.escape(kind or "display_data")}" data-mime="{mime}">' \
+                   f"{render_mime(mime, bundle[mime], asset_url)}</div>"
+    return ""
+
+
+def render_mime(mime: str, item: dict, asset_url: Callable[[str], str]) -> str:
+    content = item.get("content") if isinstance(item, dict) else item
+    path = item.get("path") if isinstance(item, dict) else None
+    if mime.startswith("image/"):
+        if path:
+            src = asset_url(path)
+        elif mime == "image/svg+xml":
+            return f'<div class="output-svg">{_text(content)}</div>'
+        else:
+            src = f"data:{mime};base64,{_text(content).strip()}"
+        return f'<img class="output-image" src="{html.escape(src)}" alt="output image">'
+    if mime == "text/html":
+        return f'<div class="output-html">{_text(content)}</div>'
+    if mime == "text/latex":
+        from .math import math_html
+
+        return math_html(_text(content).strip().strip("$"), display=True)
+    text = _text(content)
+    if path and not text:
+        return f'<a class="output-more" href="{html.escape(asset_url(path))}">Show the output</a>'
+    return f'<pre class="output-text">{ansi_to_html(text)}</pre>'

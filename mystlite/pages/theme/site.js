@@ -1,0 +1,31 @@
+// Small page behaviours: the theme switch, the page list on narrow screens, and tab sets.
+document.addEventListener("DOMContentLoaded", function () {
+  var root = document.documentElement;
+  var themeButton = document.querySelector(".theme-toggle");
+  if (themeButton) {
+    themeButton.addEventListener("click", function () {
+      var next = root.getAttribute("data-theme") === "dark" ? "light" : "dark";
+      root.setAttribute("data-theme", next);
+      try { localStorage.setItem("mystlite-theme", next); } catch (e) { /* not saved, still switched */ }
+    });
+  }
+  var navButton = document.querySelector(".nav-toggle");
+  if (navButton) {
+    navButton.addEventListener("click", function () {
+      var open = document.body.classList.toggle("nav-open");
+      navButton.setAttribute("aria-expanded", String(open));
+    });
+  }
+  document.querySelectorAll(".tab-set").forEach(function (set) {
+    set.querySelectorAll(".tab-label").forEach(function (label) {
+      label.addEventListener("click", function () {
+        set.querySelectorAll(".tab-label").forEach(function (other) {
+          other.setAttribute("aria-selected", String(other === label));
+        });
+        set.querySelectorAll(":scope > .tab-panel").forEach(function (panel) {
+          panel.hidden = panel.id !== label.dataset.tab;
+        });
+      });
+    });
+  });
+});
