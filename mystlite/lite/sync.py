@@ -44,11 +44,11 @@ def sync_folder(folder: Path, wanted: dict[str, Path | bytes], keep: tuple[str, 
             shutil.copyfile(source, tmp)
         tmp.replace(dest)
         changed += 1
-    keep = {(folder / rel).resolve() for rel in wanted}
+    wanted_paths = {(folder / rel).resolve() for rel in wanted}
     for path in sorted(folder.rglob("*"), reverse=True):
         if path.relative_to(folder).parts[0] in keep:
             continue
-        if path.is_file() and path.resolve() not in keep:
+        if path.is_file() and path.resolve() not in wanted_paths:
             path.unlink()
             changed += 1
         elif path.is_dir() and not any(path.iterdir()):

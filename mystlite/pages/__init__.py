@@ -107,12 +107,12 @@ def _index_title(site_dir: Path, index_slug: str) -> str:
 
 def _url_mapper(rel_root: str, index_slug: str):
     def url(target: str) -> str:
+        if target.startswith("#"):  # on this page
+            return target
         path, _, fragment = target.partition("#")
         path = path.strip("/")
         anchor = f"#{fragment}" if fragment else ""
-        if not path:
-            return anchor or (rel_root or "./")
-        if path == index_slug:
+        if not path or path == index_slug:
             return (rel_root or "./") + anchor
         if "." in path.rsplit("/", 1)[-1]:  # a downloadable file mystmd keeps in its public folder
             return f"{rel_root}build/{path}"

@@ -22,6 +22,7 @@ def math_html(tex: str, display: bool, mystmd_html: str | None = None) -> str:
         except Exception:  # unsupported TeX: show the source rather than nothing
             return f'<code class="math-source">{html.escape(tex)}</code>'
     if display:
-        mathml = mathml.replace("<math ", '<math display="block" ', 1)
+        if 'display="block"' not in mathml.split(">", 1)[0]:
+            mathml = mathml.replace("<math", '<math display="block"', 1)
         return f'<div class="math-display">{mathml}</div>'
     return f'<span class="math-inline">{mathml}</span>'

@@ -96,7 +96,8 @@ def run_mystmd(project: Project, work: Path, reporter: Reporter, base_url: str |
         return MystOutput(site_dir, html_dir, ours, ran=False)
     stamp.unlink(missing_ok=True)
     node = find_node()
-    env = {**os.environ, "MYST_LANG": "PYTHON"}
+    # NO_UPDATE_NOTIFIER: mystmd would otherwise ask the npm registry for a newer version on every build
+    env = {**os.environ, "MYST_LANG": "PYTHON", "NO_UPDATE_NOTIFIER": "1"}
     env.pop("BASE_URL", None)
     if base_url:
         env["BASE_URL"] = base_url.rstrip("/")
@@ -111,18 +112,24 @@ def run_mystmd(project: Project, work: Path, reporter: Reporter, base_url: str |
         if WARNING_MARK in line and not any(w in line for w in IGNORED_WARNINGS):
             reporter.warn(clean(line, project.root))
     if result.returncode != 0 or errors:
-        detail = errors[0] if errors else (text.strip().splitlines() or ["no output"])[-1]
-        raise MystliteError(f"mystmd failed: {detail}")
+        for extra in errors[1:]:
+            reporter.error(extra)
+        if errors:
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise MystliteError(f"{errors[0]}{more}", hint="fix the page; the previous output was left as it was")
+        raise MystliteError(f"mystmd failed: {(text.strip().splitlines() or ['no output'])[-1]}")
     stamp.write_text(want)
     return MystOutput(site_dir, html_dir, ours, ran=True)
 
 
+MYST_PLACE = re.compile(r"^(?P<file>[^\s:]+\.(?:md|ipynb|ya?ml))(?::(?P<line>\d+))?\s+(?P<message>.*)$")
+
+
 def clean(line: str, root: Path) -> str:
-    """mystmd's message without its emoji, with paths as the user knows them."""
+    """mystmd's message in our form: `path/to/page.md:LINE: message`, the path as the user knows it."""
     line = line.replace(ERROR_MARK, "").replace(WARNING_MARK, "").strip()
-    return line
-
-
-def where_in(message: str, root: Path) -> Where | None:
-    match = re.search(r"\(at ([^)]+?):(\d+)", message)
-    return Where(root / match.group(1), int(match.group(2))) if match else None
+    match = MYST_PLACE.match(line)
+    if not match:
+        return line
+    where = Where(root / match.group("file"), int(match.group("line")) if match.group("line") else None)
+    return f"{where}: {match.group('message')}"

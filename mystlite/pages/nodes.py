@@ -30,6 +30,7 @@ class RenderContext:
     unknown: set[str] = field(default_factory=set)
     footnotes: list[str] = field(default_factory=list)
     cells: int = 0
+    tab_sets: int = 0
 
 
 def esc(text) -> str:
@@ -89,7 +90,10 @@ def r_link(node, ctx):
 
 def r_cross_reference(node, ctx):
     url = node.get("url")
-    href = ctx.url(url) if url else f"#{node.get('html_id') or node.get('identifier', '')}"
+    target = node.get("html_id") or node.get("identifier") or ""
+    if url and target and "#" not in url:  # a reference to a target on another page
+        url = f"{url}#{target}"
+    href = ctx.url(url) if url else f"#{target}"
     return f'<a class="xref" href="{esc(href)}">{children(node, ctx) or esc(node.get("label", ""))}</a>'
 
 
@@ -229,7 +233,8 @@ def r_footnote_definition(node, ctx):
 
 def r_tab_set(node, ctx):
     tabs = [c for c in node.get("children") or [] if c.get("type") == "tabItem"]
-    group = f"tabs-{id(node)}"
+    ctx.tab_sets += 1
+    group = f"tabs-{ctx.tab_sets}"
     heads, panels = [], []
     for i, tab in enumerate(tabs):
         selected = tab.get("selected") or (i == 0 and not any(t.get("selected") for t in tabs))

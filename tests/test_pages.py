@@ -1,0 +1,223 @@
+"""Pages rendered from real mystmd JSON: content, nodes, navigation, links, subpaths, and bad input."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE, copy_sample
+from linkcheck import crawl
+from mystlite.errors import MystliteError
+from mystlite.log import Reporter
+from mystlite.site import build_site
+
+pytestmark = pytest.mark.build
+
+EVERYTHING = textwrap.dedent(r"""
+    ---
+    title: Everything
+    subtitle: All the nodes
+    authors: [Ada Lovelace]
+    date: 2024-05-01
+    ---
+    (sec-intro)=
+    ## Intro
+
+    Some *emphasis*, **strong**, `code`, a [link](https://example.org) and a footnote[^fn].
+
+    [^fn]: The footnote text.
+
+    > A block quote.
+
+    - item
+    - item 2
+
+    1. one
+    2. two
+
+    ```python
+    def hello():
+        return "hi"
+    ```
+
+    :::{note}
+    A note.
+    :::
+
+    :::{warning} Careful
+    :class: dropdown
+    Hidden body.
+    :::
+
+    ```{figure} pic.png
+    :name: fig-pic
+    A caption.
+    ```
+
+    See [](#fig-pic), [](#sec-intro), [](#eq-one) and [the other page](other.md).
+
+    ```{math}
+    :label: eq-one
+    e^{i\pi} + 1 = 0
+    ```
+
+    | a | b |
+    |---|---|
+    | 1 | 2 |
+
+    ```{list-table}
+    :header-rows: 1
+    * - h1
+      - h2
+    * - c1
+      - c2
+    ```
+
+    Term
+    : Definition
+
+    ::::{tab-set}
+    :::{tab-item} One
+    First tab
+    :::
+    :::{tab-item} Two
+    Second tab
+    :::
+    ::::
+
+    :::{card} Card title
+    Card body
+    :::
+
+    ::::{grid} 2
+    :::{grid-item-card} A
+    a
+    :::
+    :::{grid-item-card} B
+    b
+    :::
+    ::::
+    """).lstrip()
+
+
+@pytest.fixture(scope="module")
+def everything(tmp_path_factory, download_cache):
+    root = tmp_path_factory.mktemp("everything")
+    (root / "myst.yml").write_text("version: 1\nproject:\n  title: All nodes\n  toc:\n    - file: index.md\n"
+                                   "    - file: other.md\nsite:\n  title: All nodes\n")
+    (root / "index.md").write_text(EVERYTHING)
+    (root / "other.md").write_text("---\ntitle: Other\n---\n\nBack to [the start](index.md#sec-intro).\n")
+    shutil.copy(SAMPLE / "data" / "temperatures.png", root / "pic.png")
+    return build_site(root, Reporter(quiet=True), cache_dir=download_cache)
+
+
+def test_common_nodes_render(everything):
+    html = (everything.output / "index.html").read_text()
+    expected = [
+        '<h1>Everything</h1>', '<p class="subtitle">All the nodes</p>', "Ada Lovelace", "2024-05-01",
+        '<h2 id="sec-intro">', "<em>emphasis</em>", "<strong>strong</strong>", "<code>code</code>",
+        'href="https://example.org"', 'class="footnote-ref"', "The footnote text.", "<blockquote>", "<ul>", "<ol>",
+        '<span class="k">def</span>', "admonition-note", '<details class="admonition admonition-warning dropdown">',
+        "<figure", "<figcaption>", "<th><p>h1</p></th>", "<dl>", "<dt>Term</dt>",
+        'class="tab-set"', "First tab", 'class="card"', 'class="grid"', 'href="#fig-pic"', 'href="#eq-one"',
+        'href="other/"',
+    ]
+    missing = [snippet for snippet in expected if snippet not in html]
+    assert missing == []
+    assert re.search(r'<math[^>]* display="block"', html)
+    image = re.search(r'<img[^>]+src="(build/[^"]+\.png)"', html)
+    assert image and (everything.output / image.group(1)).is_file()
+    assert not (everything.output / "lite").exists()  # no jupyter config: no lite bundle
+
+
+def test_navigation_and_pager(everything):
+    other = (everything.output / "other" / "index.html").read_text()
+    assert '<a href="../" >' not in other
+    assert re.search(r'<li class="level-1"><a href="\.\./">Everything</a></li>', other)
+    assert 'aria-current="page" class="active">Other</a>' in other
+    assert '<a class="pager-prev" rel="prev" href="../">' in other
+    assert 'href="../#sec-intro"' in other
+
+
+@pytest.mark.parametrize("base_url", ["/", "/course/"])
+def test_every_internal_link_resolves(tmp_path, download_cache, serve, base_url):
+    root = copy_sample(tmp_path)
+    site = build_site(root, Reporter(quiet=True), cache_dir=download_cache, base_url=base_url)
+    served = serve(site.output, base_url)
+    pages, broken = crawl(served.url())
+    assert broken == []
+    assert len(pages) == 4
+
+
+def test_sample_pages(built_sample):
+    out = built_sample.output
+    explore = (out / "explore" / "index.html").read_text()
+    stats = (out / "stats" / "index.html").read_text()
+    about = (out / "about" / "index.html").read_text()
+    index = (out / "index.html").read_text()
+    assert 'href="../lite/notebooks/index.html?path=notebooks/explore.ipynb"' in explore
+    assert 'href="../lite/notebooks/index.html?path=notebooks/stats.ipynb"' in stats
+    assert "Open in JupyterLite" not in about and "Open in JupyterLite" not in index
+    assert (out / "lite/files/notebooks/explore.ipynb").is_file()
+    assert "8 rows, columns" in explore and "<table>" in explore
+    assert re.search(r'<img class="output-image" src="\.\./build/[0-9a-f]+\.png"', explore)
+    assert 'data-compute="true"' in explore and 'data-compute="false"' in about
+    assert "<math" in index
+    for page in (explore, stats, about, index):
+        assert "http://" not in page.replace('xmlns="http://www.w3.org/1998/Math/MathML"', "")
+        assert "https://cdn" not in page
+
+
+def test_myst_syntax_error_is_passed_on_with_file_and_line(tmp_path, download_cache):
+    root = copy_sample(tmp_path)
+    site = build_site(root, Reporter(quiet=True), cache_dir=download_cache)
+    before = sorted(p.relative_to(site.output) for p in site.output.rglob("*"))
+    page = root / "about.md"
+    page.write_text(page.read_text() + "\n```{nonsense}\nbody\n```\n")
+    line = page.read_text().splitlines().index("```{nonsense}") + 1
+    result = subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir", str(download_cache)],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"sample_site/about.md:{line}: unknown directive: nonsense" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.relative_to(site.output) for p in site.output.rglob("*")) == before
+
+
+def test_invalid_notebook_json_is_one_line(tmp_path, download_cache):
+    root = copy_sample(tmp_path)
+    (root / "notebooks" / "explore.ipynb").write_text("{ not json")
+    result = subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir", str(download_cache)],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1
+    errors = [l for l in result.stderr.splitlines() if l.startswith("error")]
+    assert errors == ["error: sample_site/notebooks/explore.ipynb:1: invalid notebook JSON: Expecting property name "
+                      "enclosed in double quotes (column 3)"]
+
+
+def test_missing_node_is_a_clear_error(tmp_path, download_cache):
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "myst.yml").write_text("version: 1\nproject:\n  title: x\n")
+    (root / "index.md").write_text("# hi\n")
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}  # python, but no node
+    result = subprocess.run([sys.executable, "-m", "mystlite", "build", str(root)], capture_output=True, text=True,
+                            env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Node.js is needed to build the MyST pages" in result.stderr
+
+
+def test_unchanged_pages_do_not_run_mystmd(tmp_path, download_cache, monkeypatch):
+    root = copy_sample(tmp_path)
+    build_site(root, Reporter(quiet=True), cache_dir=download_cache)
+    import mystlite.pages.mystmd as mystmd
+
+    monkeypatch.setattr(mystmd, "find_node", lambda: pytest.fail("mystmd ran although nothing changed"))
+    site = build_site(root, Reporter(quiet=True), cache_dir=download_cache)
+    assert site.changed is False

@@ -1,0 +1,79 @@
+"""The node and output renderers, unit by unit (the integration tests build real mystmd JSON)."""
+
+from __future__ import annotations
+
+import base64
+
+from mystlite.pages.nodes import RenderContext, render
+from mystlite.pages.outputs import render_output
+
+
+def ctx() -> RenderContext:
+    return RenderContext(url=lambda u: "../" + u.strip("/") + "/", asset=lambda p: "../build/" + p.lstrip("/"))
+
+
+def text(value: str) -> dict:
+    return {"type": "text", "value": value}
+
+
+def test_unknown_node_renders_children_and_is_reported():
+    c = ctx()
+    html = render({"type": "root", "children": [{"type": "futureThing", "children": [text("still here")]}]}, c)
+    assert "still here" in html
+    assert c.unknown == {"futureThing"}
+
+
+def test_text_is_escaped_and_links_are_mapped():
+    c = ctx()
+    html = render({"type": "paragraph", "children": [
+        text("<b>&"), {"type": "link", "url": "/explore", "internal": True, "children": [text("x")]},
+        {"type": "link", "url": "https://example.org", "children": [text("y")]}]}, c)
+    assert "&lt;b&gt;&amp;" in html
+    assert 'href="../explore/"' in html and 'href="https://example.org"' in html
+
+
+def test_dropdown_admonition_is_a_details_element():
+    node = {"type": "admonition", "kind": "tip", "class": "dropdown",
+            "children": [{"type": "admonitionTitle", "children": [text("More")]},
+                         {"type": "paragraph", "children": [text("hidden")]}]}
+    html = render(node, ctx())
+    assert html.startswith('<details class="admonition admonition-tip dropdown">')
+    assert "<summary" in html and "More" in html and "hidden" in html
+
+
+def test_code_is_highlighted():
+    html = render({"type": "code", "lang": "python", "value": "def f():\n    return 1"}, ctx())
+    assert '<span class="k">def</span>' in html
+
+
+def test_math_becomes_mathml_without_mystmd_html():
+    html = render({"type": "math", "value": r"\frac{a}{b}", "enumerator": "1"}, ctx())
+    assert '<math display="block"' in html and "<mfrac>" in html and "(1)" in html
+
+
+def test_stream_error_and_rich_outputs():
+    stream = render_output({"output_type": "stream", "name": "stderr", "text": "careful <x>\n"}, lambda p: p)
+    assert 'class="output-stream output-stderr"' in stream and "careful &lt;x&gt;" in stream
+    error = render_output({"output_type": "error", "ename": "ValueError", "evalue": "bad",
+                           "traceback": "\x1b[0;31mValueError\x1b[0m: bad"}, lambda p: p)
+    assert '<span style="color: #aa0000">ValueError</span>: bad' in error and "\x1b" not in error
+    png = base64.b64encode(b"\x89PNG fake").decode()
+    out = render_output({"output_type": "display_data", "data": {
+        "image/png": {"content": png, "content_type": "image/png"},
+        "text/plain": {"content": "<Figure>"}}}, lambda p: p)
+    assert f'src="data:image/png;base64,{png}"' in out
+    jpeg = render_output({"output_type": "display_data", "data": {
+        "image/jpeg": {"path": "/abc.jpeg"}}}, lambda p: "../build" + p)
+    assert 'src="../build/abc.jpeg"' in jpeg
+    svg = render_output({"output_type": "display_data", "data": {
+        "image/svg+xml": {"content": "<svg><circle r='1'/></svg>"}}}, lambda p: p)
+    assert "<svg><circle" in svg
+    table = render_output({"output_type": "execute_result", "data": {
+        "text/html": {"content": "<table><tr><td>1</td></tr></table>"}, "text/plain": {"content": "T"}}}, lambda p: p)
+    assert "<table><tr><td>1</td></tr></table>" in table
+
+
+def test_truncated_stream_links_to_the_full_text():
+    out = render_output({"output_type": "stream", "name": "stdout", "text": "first lines...",
+                         "path": "/abc123.txt"}, lambda p: "../build" + p)
+    assert 'href="../build/abc123.txt"' in out and "truncated" in out
