@@ -11,6 +11,7 @@ import io
 import json
 import os
 import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +111,8 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
         disable_addons=DISABLED_ADDONS,
         source_date_epoch=epoch,
     )
+    # jupyterlite suggests libarchive-c for speed; its plain tarfile path is fine for us
+    warnings.filterwarnings("ignore", message="install libarchive-c")
     log = io.StringIO()
     manager._doit_config = {"dep_file": str(work / "lite.doit.db"), "backend": "sqlite3", "verbosity": 1,
                             "outfile": log}

@@ -65,13 +65,22 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
     by_path = {p.path: p for p in project.pages}
     site_title = str(config.get("title") or project.config.title)
     files: dict[str, Path | bytes] = {}
+    used_assets: set[str] = set()  # only what pages refer to is published (mystmd's public/ holds more)
+
+    def asset_url(rel_root: str):
+        def url(path: str) -> str:
+            used_assets.add(path.lstrip("/"))
+            return f"{rel_root}build/{path.lstrip('/')}"
+
+        return url
+
     for entry in [e for e in nav if e.slug]:
         content_file = site_dir / "content" / f"{entry.slug}.json"
         if not content_file.is_file():
             continue
         content = json.loads(content_file.read_text())
         rel_root = "" if entry.slug == index_slug else "../"
-        ctx = RenderContext(url=_url_mapper(rel_root, index_slug), asset=lambda p, r=rel_root: f"{r}build/{p.lstrip('/')}")
+        ctx = RenderContext(url=_url_mapper(rel_root, index_slug, used_assets), asset=asset_url(rel_root))
         body = render(content.get("mdast"), ctx)
         page = by_path.get(str(content.get("location", "")).lstrip("/"))
         for kind in sorted(ctx.unknown):
@@ -85,10 +94,9 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
         target = "index.html" if entry.slug == index_slug else f"{entry.slug}/index.html"
         files[target] = render_page(view, site_title, nav, index_slug).encode()
     public = site_dir / "public"
-    if public.is_dir():
-        for asset in public.rglob("*"):
-            if asset.is_file():
-                files[f"build/{asset.relative_to(public).as_posix()}"] = asset
+    for rel in sorted(used_assets):
+        if (public / rel).is_file():
+            files[f"build/{rel}"] = public / rel
     for asset in THEME_DIR.iterdir():
         if asset.is_file():
             files[f"_static/{asset.name}"] = asset
@@ -105,7 +113,7 @@ def _index_title(site_dir: Path, index_slug: str) -> str:
     return "Home"
 
 
-def _url_mapper(rel_root: str, index_slug: str):
+def _url_mapper(rel_root: str, index_slug: str, used_assets: set[str]):
     def url(target: str) -> str:
         if target.startswith("#"):  # on this page
             return target
@@ -115,6 +123,7 @@ def _url_mapper(rel_root: str, index_slug: str):
         if not path or path == index_slug:
             return (rel_root or "./") + anchor
         if "." in path.rsplit("/", 1)[-1]:  # a downloadable file mystmd keeps in its public folder
+            used_assets.add(path)
             return f"{rel_root}build/{path}"
         return f"{rel_root}{path}/{anchor}"
 

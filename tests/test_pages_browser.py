@@ -1,0 +1,63 @@
+"""Every page of the sample in headless Chromium, offline: no console errors, math and outputs visible,
+and "Open in JupyterLite" opens the page's notebook in the lite app."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.build]
+
+
+def test_every_page_loads_cleanly_offline(built_sample, serve, offline_page):
+    served = serve(built_sample.output, "/")
+    browser = offline_page()
+    page = browser.page
+    for path, title in [("", "Data in the Browser"), ("explore/", "Exploring a data set"),
+                        ("stats/", "Statistics with coursekit"), ("about/", "About this course")]:
+        page.goto(served.url(path))
+        page.wait_for_load_state("networkidle")
+        assert page.locator("h1").first.inner_text() == title
+        assert page.locator(".sidebar a").count() == 4
+    assert browser.console_errors == []
+    browser.assert_offline()
+    assert not any("/lite/" in url for url in browser.requests)  # reading pages loads nothing of pyodide
+
+
+def test_math_and_outputs_are_visible(built_sample, serve, offline_page):
+    served = serve(built_sample.output, "/")
+    page = offline_page().page
+    page.goto(served.url(""))
+    math = page.locator("math").last  # the mean formula, not the lone n
+    box = math.bounding_box()
+    assert box and box["width"] > 60 and box["height"] > 15
+    page.goto(served.url("explore/"))
+    image = page.locator(".output-image").first
+    image.wait_for()
+    assert page.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 240
+    assert page.locator(".output-html table td").first.inner_text() == "Lisbon"
+    assert "8 rows" in page.locator(".output-stream").first.inner_text()
+
+
+def test_open_in_jupyterlite(built_sample, serve, offline_page):
+    served = serve(built_sample.output, "/docs/")
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("stats/"))
+    page.click("text=Open in JupyterLite")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    assert "notebooks/stats.ipynb" in page.url
+    assert "coursekit.greet" in page.locator(".jp-Notebook").inner_text()
+    browser.assert_offline()
+
+
+def test_dark_theme_toggle(built_sample, serve, offline_page):
+    served = serve(built_sample.output, "/")
+    page = offline_page().page
+    page.goto(served.url(""))
+    before = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.click(".theme-toggle")
+    after = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert before != after
+    page.reload()
+    assert page.evaluate("document.documentElement.dataset.theme") in ("dark", "light")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == after
