@@ -16,7 +16,7 @@ from pathlib import Path
 from .cache import cache_dir as resolve_cache_dir
 from .config import load_config
 from .errors import MystliteError
-from .lite.sync import tree_stamp
+from .files import tree_stamp
 from .log import Reporter
 from .project import Project, load_project
 

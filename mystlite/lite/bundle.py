@@ -23,7 +23,7 @@ from ..project import Project
 from ..pyodide import Distribution, kernel_extension_dir
 from ..pyodide.npm import CORE_FILES
 from .contents import DriveContents, collect_contents
-from .sync import sync_folder, tree_stamp
+from ..files import sync_folder, tree_stamp
 
 # Only the apps the site links to: the notebook app ("Open in JupyterLite") and the REPL.
 APPS = ("notebooks", "repl")
@@ -83,8 +83,6 @@ def stage(project: Project, dist: Distribution, src: Path, work: Path) -> DriveC
 
 
 def build_lite(project: Project, dist: Distribution, work: Path, reporter: Reporter) -> LiteBundle:
-    from jupyterlite_core.manager import LiteManager
-
     src, out, cache = work / "lite-src", work / "lite", work / "lite-cache"
     for folder in (src, out, cache):
         folder.mkdir(parents=True, exist_ok=True)
@@ -98,6 +96,8 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
         if saved.get("inputs") == stamp["inputs"] and saved.get("output") == tree_stamp(out):
             return LiteBundle(out, drive.notebooks, dist, 0)
     stamp_file.unlink(missing_ok=True)
+    from jupyterlite_core.manager import LiteManager  # only when there is work: it loads doit and the addons
+
     manager = LiteManager(
         lite_dir=src,
         output_dir=out,

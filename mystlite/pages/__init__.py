@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import MystliteError
-from ..lite.sync import sync_folder, tree_stamp
+from ..files import sync_folder, tree_stamp
 from ..log import Reporter
 from ..project import Project
-from .layout import NavEntry, PageView, render_page
 from .mystmd import run_mystmd
-from .nodes import RenderContext, render
 
 THEME_DIR = Path(__file__).parent / "theme"
 RENDERER_VERSION = "1"  # bump when the HTML changes, so unchanged JSON is rendered again
@@ -54,6 +52,9 @@ def build_pages(project: Project, work: Path, reporter: Reporter, base_url: str 
 
 def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_notebooks: dict[str, str],
                 page_data) -> dict[str, Path | bytes]:
+    from .layout import NavEntry, PageView, render_page  # pygments and friends: only when rendering
+    from .nodes import RenderContext, render
+
     config = json.loads((site_dir / "config.json").read_text())
     if not config.get("projects"):
         raise MystliteError("mystmd produced no project; is myst.yml's `project:` section empty?")

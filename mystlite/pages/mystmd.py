@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import MystliteError, Where
-from ..lite.sync import sync_folder
+from ..files import sync_folder
 from ..log import Reporter
 from ..project import Project, SKIPPED_DIRS
 

@@ -11,7 +11,6 @@ import json
 import shutil
 import sys
 import tarfile
-import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,6 +215,8 @@ def unpack_distribution(location: str, cache: Path, reporter: Reporter, config_f
         archive = cache / "distributions" / hashlib.sha256(location.encode()).hexdigest()[:16] / name
         if not archive.is_file():
             archive.parent.mkdir(parents=True, exist_ok=True)
+            import urllib.request
+
             with reporter.step(f"downloading {location}"):
                 try:
                     with urllib.request.urlopen(location) as response, open(archive.with_suffix(".part"), "wb") as out:
