@@ -78,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "config":
             return run_config(args, reporter)
         if args.command == "build":
+            from .fingerprint import up_to_date
+
+            output = up_to_date(args.project, args.base_url, args.cache_dir)
+            if output is not None:
+                reporter.info(f"up to date: {output}")
+                return 0
             from .site import build_site
 
             build_site(args.project, reporter, base_url=args.base_url, cache_dir=args.cache_dir)

@@ -49,6 +49,11 @@ class Reporter:
         if not self.quiet:
             self.console.print(f"[green]✓[/] {title} [dim]({time.perf_counter() - start:.1f}s)[/]")
 
+    def done(self, title: str, seconds: float) -> None:
+        """Report a step that ran in the background."""
+        if not self.quiet:
+            self.console.print(f"[green]✓[/] {title} [dim]({seconds:.1f}s)[/]")
+
     def progress(self, total_bytes: bool = False) -> Progress:
         columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
         columns.append(DownloadColumn() if total_bytes else TextColumn("{task.completed}/{task.total}"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import cache_dir as resolve_cache_dir
+from . import fingerprint
 from .config import load_config
 from .errors import MystliteError
 from .files import tree_stamp
@@ -44,6 +45,7 @@ def load_checked(project_dir: Path, reporter: Reporter) -> Project:
 
 def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = None,
                cache_dir: Path | None = None) -> Site:
+    fingerprint.forget(project_dir)  # whatever happens next, the last record no longer vouches for the output
     project = load_checked(project_dir, reporter)
     config = project.config
     output = config.options.output
@@ -52,6 +54,23 @@ def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = Non
     reporter.info(f"building {config.title}: {len(project.pages)} pages, "
                   f"{len(project.compute_pages)} with in-browser compute")
 
+    from .pages import finish_pages, start_pages
+
+    pages_run = start_pages(project, work, reporter, base_url or os.environ.get("BASE_URL"))
+    try:
+        parts, offline, lite_tasks, notebooks = build_lite_part(project, work, reporter, cache_dir)
+        pages = finish_pages(pages_run, work, notebooks, lambda page: page_data(config, page))
+    finally:
+        pages_run.cancel()
+    parts[""] = pages.folder
+    changed = publish(parts, output, work, reporter)
+    fingerprint.record(project_dir, output, external_inputs(config), base_url, cache_dir)
+    return Site(project, output, output / "lite" if "lite" in parts else None, changed, offline, lite_tasks)
+
+
+def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir: Path | None):
+    """The lite bundle when compute is lite: (parts, offline, tasks run, page → notebook)."""
+    config = project.config
     parts: dict[str, Path] = {}  # output sub-folder ("" for the root) -> built folder
     offline = True
     lite_tasks = 0
@@ -74,13 +93,16 @@ def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = Non
     elif config.jupyter is not None:
         reporter.info("project.jupyter is not lite: no lite bundle is built")
 
-    from .pages import build_pages
+    return parts, offline, lite_tasks, notebooks
 
-    pages = build_pages(project, work, reporter, base_url or os.environ.get("BASE_URL"), notebooks,
-                        lambda page: page_data(config, page))
-    parts[""] = pages.folder
-    changed = publish(parts, output, work, reporter)
-    return Site(project, output, output / "lite" if "lite" in parts else None, changed, offline, lite_tasks)
+
+def external_inputs(config) -> list[Path]:
+    """Files outside the project folder that a build reads: they count for the up-to-date check."""
+    options = config.options
+    paths = [*options.wheels, *options.contents, *config.doc.sources]
+    if options.pyodide.mode == "distribution" and "://" not in (options.pyodide.location or ""):
+        paths.append(Path(options.pyodide.location))
+    return sorted({p for p in paths if config.root not in Path(p).resolve().parents})
 
 
 def page_data(config, page) -> str:
@@ -122,9 +144,11 @@ def publish(parts: dict[str, Path], output: Path, work: Path, reporter: Reporter
     """Copy the built parts into a fresh folder beside output, then swap it in. Skips when unchanged."""
     record = work / "published.json"
     manifest = {"output": str(output), "files": _manifest(parts)}
-    if output.is_dir() and record.is_file() and json.loads(record.read_text()) == manifest:
-        reporter.info(f"up to date: {output}")
-        return False
+    if output.is_dir() and record.is_file():
+        saved = json.loads(record.read_text())
+        if saved.get("published") == tree_stamp(output) and {**saved, "published": None} == {**manifest, "published": None}:
+            reporter.info(f"up to date: {output}")
+            return False
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = output.with_name(f".{output.name}.staging")
     previous = output.with_name(f".{output.name}.previous")
@@ -140,6 +164,7 @@ def publish(parts: dict[str, Path], output: Path, work: Path, reporter: Reporter
             os.replace(output, previous)
         os.replace(staging, output)
         shutil.rmtree(previous, ignore_errors=True)
+    manifest["published"] = tree_stamp(output)
     record.write_text(json.dumps(manifest))
     return True
 

@@ -211,12 +211,37 @@ def test_cdn_mode_self_hosts_nothing(tmp_path, download_cache):
     assert not site.offline
 
 
-def test_no_npm_and_empty_cache_says_how_to_work_offline(tmp_path, monkeypatch):
+def test_no_npm_and_empty_cache_says_how_to_work_offline(tmp_path):
     root = copy_sample(tmp_path)
-    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    only_node = tmp_path / "bin"  # node for mystmd, but no npm
+    only_node.mkdir()
+    (only_node / "node").symlink_to(shutil.which("node"))
     result = subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir", str(tmp_path / "c")],
-                            capture_output=True, text=True, env={**os.environ, "PATH": str(tmp_path / "empty-bin")})
+                            capture_output=True, text=True, env={**os.environ, "PATH": str(only_node)})
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "npm is needed to fetch the pyodide core" in result.stderr
     assert "mystlite.pyodide" in result.stderr
+
+
+def test_cli_skips_a_build_only_when_nothing_changed(tmp_path, download_cache):
+    root = copy_sample(tmp_path)
+
+    def cli_build() -> str:
+        result = subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir",
+                                 str(download_cache)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        return result.stderr
+
+    assert "building" in cli_build()
+    assert cli_build().strip().startswith("up to date")
+    wheel = tmp_path / "wheels" / "coursekit-0.1.0-py3-none-any.whl"  # outside the project, still an input
+    os.utime(wheel, ns=(wheel.stat().st_atime_ns, wheel.stat().st_mtime_ns + 10**9))
+    assert "building" in cli_build()
+    assert cli_build().strip().startswith("up to date")
+    (root / "index.md").write_text((root / "index.md").read_text() + "\nOne more line.\n")
+    assert "building" in cli_build()
+    assert "One more line." in (root / "_build/html/index.html").read_text()
+    shutil.rmtree(root / "_build/html/explore")  # damaged output is rebuilt, not trusted
+    assert "building" in cli_build()
+    assert (root / "_build/html/explore/index.html").is_file()

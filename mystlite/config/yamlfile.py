@@ -24,6 +24,7 @@ class YamlDoc:
     file: Path
     data: Any
     places: dict[KeyPath, Where] = field(default_factory=dict)
+    sources: list[Path] = field(default_factory=list)  # every file merged into it (extends included)
 
     def where(self, path: KeyPath) -> Where:
         """The closest known place for a key path (walks up to a parent when the key is absent)."""
@@ -85,7 +86,7 @@ def load_yaml(file: Path) -> YamlDoc:
         raise MystliteError(f"YAML error: {err}", Where(file)) from None
     finally:
         loader.dispose()
-    return YamlDoc(file, data, places)
+    return YamlDoc(file, data, places, [file.resolve()])
 
 
 def merge_under(base: YamlDoc, top: YamlDoc) -> YamlDoc:
@@ -107,7 +108,7 @@ def merge_under(base: YamlDoc, top: YamlDoc) -> YamlDoc:
         places.update({k: w for k, w in top.places.items() if k[: len(path)] == path})
         return value
 
-    return YamlDoc(top.file, merge(base.data, top.data, ()), places)
+    return YamlDoc(top.file, merge(base.data, top.data, ()), places, [*base.sources, *top.sources])
 
 
 def load_with_extends(file: Path, _seen: tuple[Path, ...] = ()) -> YamlDoc:

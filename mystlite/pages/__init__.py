@@ -10,7 +10,7 @@ from ..errors import MystliteError
 from ..files import sync_folder, tree_stamp
 from ..log import Reporter
 from ..project import Project
-from .mystmd import run_mystmd
+from .mystmd import MystRun
 
 THEME_DIR = Path(__file__).parent / "theme"
 RENDERER_VERSION = "1"  # bump when the HTML changes, so unchanged JSON is rendered again
@@ -32,9 +32,15 @@ def pygments_css() -> bytes:
     return (light + "\n" + dark + "\n").encode()
 
 
-def build_pages(project: Project, work: Path, reporter: Reporter, base_url: str | None,
-                lite_notebooks: dict[str, str], page_data) -> PagesBuild:
-    myst = run_mystmd(project, work, reporter, base_url)
+def start_pages(project: Project, work: Path, reporter: Reporter, base_url: str | None) -> MystRun:
+    """Start mystmd (in the background, when pages changed)."""
+    return MystRun(project, work, reporter, base_url)
+
+
+def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_data) -> PagesBuild:
+    """Wait for mystmd, then render the HTML (skipped when its inputs are unchanged)."""
+    myst = run.wait()
+    project, reporter = run.project, run.reporter
     if not myst.ours:
         return PagesBuild(myst.html_dir, myst.ran, True)
     folder = work / "pages"

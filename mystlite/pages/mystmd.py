@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,43 +84,59 @@ def mirror_config(project: Project) -> tuple[bytes, bool]:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode(), ours
 
 
-def run_mystmd(project: Project, work: Path, reporter: Reporter, base_url: str | None) -> MystOutput:
-    mirror = work / "pages-src"
-    files: dict[str, Path | bytes] = dict(_source_files(project.root, project.config.options.output))
-    config_bytes, ours = mirror_config(project)
-    files["myst.yml"] = config_bytes
-    stamp = work / "pages-src.ok"
-    want = f"{base_url or ''}"
-    changed = sync_folder(mirror, files, keep=("_build",))
-    site_dir, html_dir = mirror / "_build" / "site", mirror / "_build" / "html"
-    if not changed and stamp.is_file() and stamp.read_text() == want and (site_dir / "config.json").is_file():
-        return MystOutput(site_dir, html_dir, ours, ran=False)
-    stamp.unlink(missing_ok=True)
-    node = find_node()
-    # NO_UPDATE_NOTIFIER: mystmd would otherwise ask the npm registry for a newer version on every build
-    env = {**os.environ, "MYST_LANG": "PYTHON", "NO_UPDATE_NOTIFIER": "1"}
-    env.pop("BASE_URL", None)
-    if base_url:
-        env["BASE_URL"] = base_url.rstrip("/")
-    with reporter.step("MyST pages (mystmd)"):
-        result = subprocess.run([node, str(myst_script()), "build", "--html"], cwd=mirror, env=env,
-                                capture_output=True, text=True)
-    text = result.stdout + result.stderr
-    for line in text.splitlines():
-        reporter.detail(f"  mystmd: {line}")
-    errors = [clean(line, project.root) for line in text.splitlines() if ERROR_MARK in line]
-    for line in text.splitlines():
-        if WARNING_MARK in line and not any(w in line for w in IGNORED_WARNINGS):
-            reporter.warn(clean(line, project.root))
-    if result.returncode != 0 or errors:
-        for extra in errors[1:]:
-            reporter.error(extra)
-        if errors:
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            raise MystliteError(f"{errors[0]}{more}", hint="fix the page; the previous output was left as it was")
-        raise MystliteError(f"mystmd failed: {(text.strip().splitlines() or ['no output'])[-1]}")
-    stamp.write_text(want)
-    return MystOutput(site_dir, html_dir, ours, ran=True)
+class MystRun:
+    """One mystmd run on the mirror, started in the background so the lite bundle builds meanwhile."""
+
+    def __init__(self, project: Project, work: Path, reporter: Reporter, base_url: str | None):
+        self.project, self.reporter = project, reporter
+        mirror = work / "pages-src"
+        files: dict[str, Path | bytes] = dict(_source_files(project.root, project.config.options.output))
+        config_bytes, self.ours = mirror_config(project)
+        files["myst.yml"] = config_bytes
+        self.stamp, self.want = work / "pages-src.ok", f"{base_url or ''}"
+        changed = sync_folder(mirror, files, keep=("_build",))
+        self.site_dir, self.html_dir = mirror / "_build" / "site", mirror / "_build" / "html"
+        self.proc: subprocess.Popen | None = None
+        if not changed and self.stamp.is_file() and self.stamp.read_text() == self.want \
+                and (self.site_dir / "config.json").is_file():
+            return
+        self.stamp.unlink(missing_ok=True)
+        node = find_node()
+        # NO_UPDATE_NOTIFIER: mystmd would otherwise ask the npm registry for a newer version on every build
+        env = {**os.environ, "MYST_LANG": "PYTHON", "NO_UPDATE_NOTIFIER": "1"}
+        env.pop("BASE_URL", None)
+        if base_url:
+            env["BASE_URL"] = base_url.rstrip("/")
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen([node, str(myst_script()), "build", "--html"], cwd=mirror, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def cancel(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def wait(self) -> MystOutput:
+        if self.proc is None:
+            return MystOutput(self.site_dir, self.html_dir, self.ours, ran=False)
+        text, _ = self.proc.communicate()
+        reporter, root = self.reporter, self.project.root
+        for line in text.splitlines():
+            reporter.detail(f"  mystmd: {line}")
+        errors = [clean(line, root) for line in text.splitlines() if ERROR_MARK in line]
+        for line in text.splitlines():
+            if WARNING_MARK in line and not any(w in line for w in IGNORED_WARNINGS):
+                reporter.warn(clean(line, root))
+        if self.proc.returncode != 0 or errors:
+            for extra in errors[1:]:
+                reporter.error(extra)
+            if errors:
+                more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+                raise MystliteError(f"{errors[0]}{more}", hint="fix the page; the previous output was left as it was")
+            raise MystliteError(f"mystmd failed: {(text.strip().splitlines() or ['no output'])[-1]}")
+        self.stamp.write_text(self.want)
+        reporter.done("MyST pages (mystmd)", time.perf_counter() - self.started)
+        return MystOutput(self.site_dir, self.html_dir, self.ours, ran=True)
 
 
 MYST_PLACE = re.compile(r"^(?P<file>[^\s:]+\.(?:md|ipynb|ya?ml))(?::(?P<line>\d+))?\s+(?P<message>.*)$")
