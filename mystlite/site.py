@@ -8,6 +8,7 @@ so a failed or interrupted build leaves the previous good output untouched.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from .log import Reporter
 from .project import Project, load_project
 
 WORK_DIR = "_build/.mystlite"
+# Legacy font formats in JupyterLite's build: every browser that runs pyodide takes the woff2 beside them.
+NOT_PUBLISHED = re.compile(r"^lite/build/fa-[a-z]+-\d+\.(eot|ttf|svg)$")
 
 
 @dataclass
@@ -122,7 +125,9 @@ def _manifest(parts: dict[str, Path]) -> dict:
     files = {}
     for prefix, folder in sorted(parts.items()):
         for rel, stat in tree_stamp(folder).items():
-            files[f"{prefix}/{rel}".lstrip("/")] = stat
+            out_rel = f"{prefix}/{rel}".lstrip("/")
+            if not NOT_PUBLISHED.match(out_rel):
+                files[out_rel] = stat
     return files
 
 
@@ -156,10 +161,10 @@ def publish(parts: dict[str, Path], output: Path, work: Path, reporter: Reporter
         shutil.rmtree(leftover, ignore_errors=True)
     with reporter.step(f"writing {output}"):
         staging.mkdir()
-        for prefix, folder in sorted(parts.items()):
-            for rel, stat in tree_stamp(folder).items():
-                out_rel = f"{prefix}/{rel}".lstrip("/")
-                _place(folder / rel, staging / out_rel, output, out_rel, stat)
+        for out_rel, stat in manifest["files"].items():
+            prefix = next(p for p in sorted(parts, key=len, reverse=True) if not p or out_rel.startswith(p + "/"))
+            rel = out_rel[len(prefix):].lstrip("/")
+            _place(parts[prefix] / rel, staging / out_rel, output, out_rel, stat)
         if output.exists():
             os.replace(output, previous)
         os.replace(staging, output)
