@@ -62,7 +62,7 @@ def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = Non
     pages_run = start_pages(project, work, reporter, base_url or os.environ.get("BASE_URL"))
     try:
         parts, offline, lite_tasks, notebooks = build_lite_part(project, work, reporter, cache_dir)
-        pages = finish_pages(pages_run, work, notebooks, lambda page: page_data(config, page))
+        pages = finish_pages(pages_run, work, notebooks, lambda page: page_data(config, page, notebooks))
     finally:
         pages_run.cancel()
     parts[""] = pages.folder
@@ -93,10 +93,22 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
         parts["lite"] = bundle.folder
         lite_tasks = bundle.tasks_run
         notebooks = bundle.notebooks
+        parts["_mystlite"] = write_drive_index(work, bundle.drive_files)
     elif config.jupyter is not None:
         reporter.info("project.jupyter is not lite: no lite bundle is built")
 
     return parts, offline, lite_tasks, notebooks
+
+
+def write_drive_index(work: Path, files: list[str]) -> Path:
+    """The list of the lite drive's files, which the in-page runtime copies into its file system."""
+    folder = work / "meta"
+    folder.mkdir(parents=True, exist_ok=True)
+    data = (json.dumps({"files": sorted(files)}, indent=1) + "\n").encode()
+    target = folder / "drive.json"
+    if not target.is_file() or target.read_bytes() != data:
+        target.write_bytes(data)
+    return folder
 
 
 def external_inputs(config) -> list[Path]:
@@ -108,14 +120,18 @@ def external_inputs(config) -> list[Path]:
     return sorted({p for p in paths if config.root not in Path(p).resolve().parents})
 
 
-def page_data(config, page) -> str:
+def page_data(config, page, notebooks: dict[str, str]) -> str:
     """What the in-page runtime and later connectors read: compute on/off and the (secret-free) jupyter config."""
+    from .runtime import DRIVE_INDEX
+
     if config.jupyter is None:
         return ""
     jupyter = dict(config.jupyter)
     if "server" in jupyter and not config.options.expose_server_token:
         jupyter["server"] = {k: v for k, v in jupyter["server"].items() if k != "token"}
     data = {"compute": page.compute, "jupyter": jupyter}
+    if page.compute and config.lite:
+        data.update(runtime=True, notebook=notebooks.get(page.path, page.path), drive=DRIVE_INDEX)
     # "</" must not close the <script> element the JSON is embedded in
     return json.dumps(data, sort_keys=True).replace("</", "<\\/")
 

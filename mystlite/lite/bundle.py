@@ -39,6 +39,7 @@ class LiteBundle:
     notebooks: dict[str, str]  # page path -> path of its notebook in the lite drive
     distribution: Distribution
     tasks_run: int  # doit tasks that did work in this build
+    drive_files: list[str]  # every file of the lite drive (relative paths)
 
 
 def kernel_settings(dist: Distribution) -> dict:
@@ -67,6 +68,7 @@ def stage(project: Project, dist: Distribution, src: Path, work: Path) -> DriveC
     pyodide: dict[str, Path | bytes] = {}
     if dist.core_dir is not None:
         pyodide = {name: dist.core_dir / name for name in CORE_FILES if name != "pyodide-lock.json"}
+        pyodide["python_stdlib.zip"] = dist.stdlib
         pyodide["pyodide-lock.json"] = (json.dumps(dist.lock, indent=1, sort_keys=True) + "\n").encode()
         pyodide.update({wheel.name: wheel for wheel in dist.wheels})
     if pyodide:
@@ -94,7 +96,7 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
     if stamp_file.is_file() and out.joinpath("jupyter-lite.json").is_file():
         saved = json.loads(stamp_file.read_text())
         if saved.get("inputs") == stamp["inputs"] and saved.get("output") == tree_stamp(out):
-            return LiteBundle(out, drive.notebooks, dist, 0)
+            return LiteBundle(out, drive.notebooks, dist, 0, sorted(drive.files))
     stamp_file.unlink(missing_ok=True)
     from jupyterlite_core.manager import LiteManager  # only when there is work: it loads doit and the addons
 
@@ -135,4 +137,4 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
     # jupyterlite clamps the times of its inputs too, so both stamps are taken after it ran
     stamp["inputs"], stamp["output"] = tree_stamp(src), tree_stamp(out)
     stamp_file.write_text(json.dumps(stamp))
-    return LiteBundle(out, drive.notebooks, dist, ran)
+    return LiteBundle(out, drive.notebooks, dist, ran, sorted(drive.files))

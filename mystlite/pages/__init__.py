@@ -10,6 +10,7 @@ from ..errors import MystliteError
 from ..files import sync_folder, tree_stamp
 from ..log import Reporter
 from ..project import Project
+from ..runtime import STATIC as RUNTIME_DIR, runtime_files
 from .mystmd import MystRun
 
 THEME_DIR = Path(__file__).parent / "theme"
@@ -47,7 +48,7 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     stamp_file = work / "pages.stamp.json"
     stamp = {"site": tree_stamp(myst.site_dir), "notebooks": lite_notebooks, "renderer": RENDERER_VERSION,
              "compute": {p.path: p.compute for p in project.pages},
-             "theme": tree_stamp(THEME_DIR), "data": {p.path: page_data(p) for p in project.pages}}
+             "theme": tree_stamp(THEME_DIR), "runtime": tree_stamp(RUNTIME_DIR), "data": {p.path: page_data(p) for p in project.pages}}
     if stamp_file.is_file() and folder.is_dir() and json.loads(stamp_file.read_text()) == stamp:
         return PagesBuild(folder, myst.ran, False)
     files = render_site(project, myst.site_dir, reporter, lite_notebooks, page_data)
@@ -97,7 +98,8 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
             slug=entry.slug, title=str(frontmatter.get("title") or entry.title), body=body, frontmatter=frontmatter,
             rel_root=rel_root, compute=bool(page and page.compute),
             lite_notebook=lite_notebooks.get(page.path) if page and page.compute else None,
-            footnotes=ctx.footnotes, page_data=page_data(page) if page else "")
+            footnotes=ctx.footnotes, page_data=page_data(page) if page else "",
+            runtime=bool(page and page.compute and project.config.lite and ctx.cells))
         target = "index.html" if entry.slug == index_slug else f"{entry.slug}/index.html"
         files[target] = render_page(view, site_title, nav, index_slug).encode()
     public = site_dir / "public"
@@ -108,6 +110,7 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
         if asset.is_file():
             files[f"_static/{asset.name}"] = asset
     files["_static/pygments.css"] = pygments_css()
+    files.update(runtime_files())
     return files
 
 

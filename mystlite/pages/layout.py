@@ -30,6 +30,7 @@ class PageView:
     lite_notebook: str | None = None  # drive path of the page's notebook, for "Open in JupyterLite"
     footnotes: list[str] = field(default_factory=list)
     page_data: str = ""  # JSON for the in-page runtime
+    runtime: bool = False  # load the in-page runtime (compute is on and lite)
 
 
 def page_href(slug: str, index_slug: str, rel_root: str) -> str:
@@ -86,6 +87,9 @@ def render_page(view: PageView, site_title: str, nav: list[NavEntry], index_slug
     footnotes = f'<section class="footnotes"><ol>{"".join(view.footnotes)}</ol></section>' if view.footnotes else ""
     description = html.escape(str(fm.get("description") or ""))
     data = f'<script type="application/json" id="mystlite-page">{view.page_data}</script>' if view.page_data else ""
+    if view.runtime:
+        data += f'\n<script type="module" src="{root}_static/runtime/runtime.js"></script>'
+
     doc_title = title if view.slug == index_slug and view.title == site_title else f"{title} · {html.escape(site_title)}"
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -19,10 +19,10 @@ import yaml
 from ..errors import MystliteError, Where
 from ..files import sync_folder
 from ..log import Reporter
+from ..node import find_node
 from ..project import Project, SKIPPED_DIRS
 
 TEMPLATE_DIR = Path(__file__).parent / "template"
-MIN_NODE = 20
 # mystmd's own line prefixes for problems: ⛔️ error, ⚠️ warning
 ERROR_MARK, WARNING_MARK = "⛔️", "⚠️"
 IGNORED_WARNINGS = ("extra key ignored: jupyter", "extra key ignored: thebe", "extra key ignored: mystlite")
@@ -34,19 +34,6 @@ class MystOutput:
     html_dir: Path  # what a user template rendered (used when site.template is not ours)
     ours: bool  # True when our template was used, so mystlite renders the HTML
     ran: bool  # False when nothing changed and mystmd was not run
-
-
-def find_node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        raise MystliteError("Node.js is needed to build the MyST pages (mystmd runs on it), and `node` was not found",
-                            hint=f"install Node.js {MIN_NODE} or newer, e.g. `apt-get install nodejs`")
-    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
-    match = re.match(r"v(\d+)", version)
-    if not match or int(match.group(1)) < MIN_NODE:
-        raise MystliteError(f"mystmd needs Node.js {MIN_NODE} or newer; `node --version` says {version or 'nothing'}",
-                            hint="install a newer Node.js")
-    return node
 
 
 def myst_script() -> Path:

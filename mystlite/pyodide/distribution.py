@@ -22,6 +22,7 @@ from packaging.utils import canonicalize_name
 from ..config import Options
 from ..errors import MystliteError, Where
 from ..log import Reporter
+from .bytecode import compiled_stdlib
 from .npm import CORE_FILES, fetch_core
 from .pypi import WheelCache
 from .wheelinfo import WheelInfo, browser_tag_problem, read_wheel
@@ -38,6 +39,7 @@ class Distribution:
     mode: str  # "bundle" | "cdn" | "distribution"
     version: str
     core_dir: Path | None  # folder holding CORE_FILES; None when pyodide comes from the CDN
+    stdlib: Path | None  # python_stdlib.zip to ship (with build-time bytecode)
     lock: dict | None  # the pyodide-lock.json to ship next to the core
     wheels: list[Path] = field(default_factory=list)  # files the lock names, shipped next to it
     preload: list[str] = field(default_factory=list)  # loadPyodideOptions.packages
@@ -92,7 +94,7 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
     source = options.pyodide
     if source.mode == "cdn":
         custom = custom_wheel_files(options, config_file, abi="")
-        return Distribution("cdn", PYODIDE_VERSION, None, None, custom=custom,
+        return Distribution("cdn", PYODIDE_VERSION, None, None, None, custom=custom,
                             online_packages=["pyodide (core)"])
     dist_dir = None
     if source.mode == "bundle":
@@ -114,7 +116,8 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
         resolver.resolve([Requirement(n) for n in STARTUP] + declared +
                          [Requirement(info.name) for info in custom])
     preload = list(STARTUP) + [canonicalize_name(r.name) for r in declared]
-    return Distribution(source.mode, PYODIDE_VERSION, core, resolver.lock(), resolver.files(), preload,
+    stdlib = compiled_stdlib(core, cache, reporter)
+    return Distribution(source.mode, PYODIDE_VERSION, core, stdlib, resolver.lock(), resolver.files(), preload,
                         custom, resolver.online)
 
 

@@ -1,0 +1,16 @@
+"""The in-page runtime: browser code (an ES module, a worker and a small Python module) shipped as package data.
+
+Compute pages load it; it runs code cells on the site's own pyodide from lite/static/pyodide.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+STATIC = Path(__file__).parent / "static"
+URL_DIR = "_static/runtime"  # where the files are published, relative to the site root
+DRIVE_INDEX = "_mystlite/drive.json"  # the lite drive's file list, for the runtime
+
+
+def runtime_files() -> dict[str, Path]:
+    return {f"{URL_DIR}/{p.name}": p for p in sorted(STATIC.iterdir()) if p.is_file()}

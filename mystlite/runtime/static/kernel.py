@@ -1,0 +1,136 @@
+"""The in-page runtime's Python side: runs cells with Jupyter-like semantics and sends outputs to the page.
+
+Loaded once per page into the worker's pyodide. `send(kind, json_text)` is the worker's callback.
+"""
+
+import ast
+import base64
+import json
+import linecache
+import os
+import pprint
+import sys
+import traceback
+import types
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # matplotlib draws into PNG outputs, never a window
+
+_MIME_METHODS = (
+    ("text/html", "_repr_html_"), ("text/markdown", "_repr_markdown_"), ("image/svg+xml", "_repr_svg_"),
+    ("image/png", "_repr_png_"), ("image/jpeg", "_repr_jpeg_"), ("text/latex", "_repr_latex_"),
+    ("application/json", "_repr_json_"),
+)
+
+
+def mime_bundle(obj):
+    """The rich representations of obj, as Jupyter's display protocol defines them."""
+    data = {}
+    if not isinstance(obj, type):
+        method = getattr(obj, "_repr_mimebundle_", None)
+        if callable(method):
+            try:
+                result = method()
+                data.update(result[0] if isinstance(result, tuple) else result or {})
+            except Exception:
+                pass
+        for mime, name in _MIME_METHODS:
+            if mime in data:
+                continue
+            method = getattr(obj, name, None)
+            if not callable(method):
+                continue
+            try:
+                value = method()
+            except Exception:
+                continue
+            if isinstance(value, tuple):
+                value = value[0]
+            if value is None:
+                continue
+            if isinstance(value, bytes):
+                value = base64.b64encode(value).decode()
+            elif mime == "application/json":
+                value = json.dumps(value)
+            data[mime] = value
+    if "text/plain" not in data:
+        try:
+            data["text/plain"] = pprint.pformat(obj) if isinstance(obj, (dict, list, tuple, set)) else repr(obj)
+        except Exception as err:
+            data["text/plain"] = f"<unrepresentable {type(obj).__name__}: {err}>"
+    return data
+
+
+class Runner:
+    def __init__(self, send):
+        self.send = send
+        self.count = 0
+        self.namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": self.display}
+
+    def display(self, *objs, **_ignored):
+        for obj in objs:
+            self.send("display", json.dumps({"data": mime_bundle(obj)}))
+
+    def _flush_figures(self):
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is None:
+            return
+        import io
+
+        for number in pyplot.get_fignums():
+            buffer = io.BytesIO()
+            pyplot.figure(number).savefig(buffer, format="png", bbox_inches="tight")
+            self.send("display", json.dumps({"data": {
+                "image/png": base64.b64encode(buffer.getvalue()).decode(), "text/plain": "<Figure>"}}))
+        pyplot.close("all")
+
+    def _install_show(self):
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None and not getattr(pyplot.show, "_mystlite", False):
+            def show(*args, **kwargs):
+                self._flush_figures()
+
+            show._mystlite = True
+            pyplot.show = show
+
+    async def run(self, code):
+        """Run one cell; the value of its last expression is displayed. Returns the execution count."""
+        self.count += 1
+        filename = f"<cell {self.count}>"
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        try:
+            tree = ast.parse(code, filename)
+            last = None
+            if tree.body and isinstance(tree.body[-1], ast.Expr):
+                last = ast.Expression(tree.body.pop().value)
+            body = compile(tree, filename, "exec", flags=flags)
+            result = eval(body, self.namespace)
+            if isinstance(result, types.CoroutineType):
+                await result
+            if last is not None:
+                value = eval(compile(last, filename, "eval", flags=flags), self.namespace)
+                if isinstance(value, types.CoroutineType):
+                    value = await value
+                if value is not None:
+                    self.namespace["_"] = value
+                    self.send("result", json.dumps({"data": mime_bundle(value), "count": self.count}))
+            self._install_show()
+            self._flush_figures()
+        except BaseException as err:  # the reader's code: report anything, keep the interpreter alive
+            self._report(err, filename)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        return self.count
+
+    def _report(self, err, filename):
+        tb = err.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+            tb = tb.tb_next  # hide the runner's own frames
+        lines = traceback.format_exception(type(err), err, tb if tb is not None else err.__traceback__)
+        if isinstance(err, ModuleNotFoundError) and err.name:
+            lines.append(f"\n{err.name.split('.')[0]} is not available on this site: it is neither in pyodide's "
+                         "core nor bundled (mystlite.packages or mystlite.wheels), and it cannot be fetched "
+                         "from the network here.\n")
+        self.send("error", json.dumps({"ename": type(err).__name__, "evalue": str(err),
+                                       "traceback": "".join(lines)}))

@@ -1,0 +1,75 @@
+// The in-page runtime's worker: the site's own pyodide (lite/static/pyodide), one interpreter per page.
+// Messages in: init, run. Messages out: status, stream, display, result, error, done, fatal.
+let pyodide = null;
+let runner = null;
+let current = null; // id of the cell whose output is being produced
+let queue = Promise.resolve();
+
+const post = (message) => self.postMessage(message);
+const decoder = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+
+function stream(name) {
+  return {
+    write(buffer) {
+      post({ type: "stream", id: current, name, text: decoder[name].decode(buffer, { stream: true }) });
+      return buffer.length;
+    },
+  };
+}
+
+async function fetchDrive(drive, cwd) {
+  // The files of the lite drive, so that open("data/x.csv") reads what JupyterLite would.
+  if (!drive) return;
+  const listing = await fetch(drive.index).then((r) => (r.ok ? r.json() : { files: [] }));
+  if (listing.files.length) post({ type: "status", text: `Loading ${listing.files.length} data file(s)…` });
+  await Promise.all(listing.files.map(async (path) => {
+    const response = await fetch(drive.files + path.split("/").map(encodeURIComponent).join("/"));
+    if (!response.ok) throw new Error(`data file ${path}: HTTP ${response.status}`);
+    const target = "/drive/" + path;
+    pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
+    pyodide.FS.writeFile(target, new Uint8Array(await response.arrayBuffer()));
+  }));
+  pyodide.FS.mkdirTree(cwd);
+  pyodide.FS.chdir(cwd);
+}
+
+async function init({ pyodideUrl, kernelUrl, drive, cwd, interruptBuffer }) {
+  post({ type: "status", text: "Downloading Python…" });
+  const { loadPyodide } = await import(pyodideUrl);
+  post({ type: "status", text: "Starting Python…" });
+  pyodide = await loadPyodide({ stdout: () => {}, stderr: () => {} });
+  pyodide.setStdout(stream("stdout"));
+  pyodide.setStderr(stream("stderr"));
+  if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
+  await fetchDrive(drive, cwd);
+  const source = await fetch(kernelUrl).then((r) => r.text());
+  const namespace = pyodide.globals.get("dict")();
+  pyodide.runPython(source, { globals: namespace });
+  const send = (kind, text) => post({ type: kind, id: current, ...JSON.parse(text) });
+  runner = namespace.get("Runner")(send);
+  post({ type: "status", text: "Ready", ready: true });
+}
+
+async function run({ id, code }) {
+  current = id;
+  try {
+    await pyodide.loadPackagesFromImports(code, {
+      messageCallback: (text) => post({ type: "status", text }),
+      errorCallback: (text) => post({ type: "stream", id, name: "stderr", text: text + "\n" }),
+    });
+  } catch (error) {
+    post({ type: "stream", id, name: "stderr", text: `Could not load a package: ${error.message}\n` });
+  }
+  const count = await runner.run(code);
+  post({ type: "done", id, count });
+}
+
+let ready = null;
+self.onmessage = (event) => {
+  const message = event.data;
+  if (message.type === "init") {
+    ready = init(message).catch((error) => post({ type: "fatal", text: String(error && error.message || error) }));
+  } else if (message.type === "run") {
+    queue = queue.then(() => ready).then(() => (runner ? run(message) : post({ type: "done", id: message.id })));
+  }
+};
