@@ -75,11 +75,22 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         self.reporter.detail("serve: " + format % args)
 
 
-def make_server(root: Path, host: str, port: int, base_url: str, reporter: Reporter) -> http.server.ThreadingHTTPServer:
+class SiteServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A browser that drops a connection mid-transfer is normal (navigation, cancelled prefetch).
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
+def make_server(root: Path, host: str, port: int, base_url: str, reporter: Reporter) -> SiteServer:
     handler = functools.partial(SiteHandler, root=root.resolve(), base_url=normalize_base_url(base_url),
                                 reporter=reporter)
     try:
-        return http.server.ThreadingHTTPServer((host, port), handler)
+        return SiteServer((host, port), handler)
     except OSError as err:
         raise MystliteError(f"cannot listen on {host}:{port}: {err.strerror}",
                             hint="choose another port with --port, or --port 0 for any free one") from None

@@ -1,0 +1,92 @@
+"""Benchmark: page load → first in-page output, against the JupyterLite notebook app of the same site.
+
+Builds sample_site, serves it on 127.0.0.1 and drives headless Chromium (every other host unresolvable).
+mystlite: open the stats page, press Run on its first cell, wait for the output.
+JupyterLite: open the same notebook in lite/notebooks, run the same first cell, wait for the output.
+Cold means a fresh browser profile (empty cache); warm is a second visit in the same profile.
+
+    .venv/bin/python bench/first_output.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from conftest import CHROMIUM, Served  # noqa: E402
+
+from mystlite.log import Reporter  # noqa: E402
+from mystlite.site import build_site  # noqa: E402
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+EXPECTED = "Hello, reader, from coursekit"
+
+
+def mystlite_first_output(page, served) -> float:
+    start = time.perf_counter()
+    page.goto(served.url("stats/"))
+    page.locator(".cell[data-cell-index='0'] .run-cell").click()
+    page.locator(".cell[data-cell-index='0'] .cell-outputs", has_text=EXPECTED).wait_for(timeout=120_000)
+    return time.perf_counter() - start
+
+
+def jupyterlite_first_output(page, served) -> float:
+    start = time.perf_counter()
+    page.goto(served.url("lite/notebooks/index.html?path=notebooks/stats.ipynb"))
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    page.locator(".jp-CodeCell .cm-content").first.click()
+    page.keyboard.press("Shift+Enter")
+    page.locator(".jp-OutputArea-output", has_text=EXPECTED).first.wait_for(timeout=120_000)
+    return time.perf_counter() - start
+
+
+def measure(browser, served, visit, repeat: int) -> tuple[list[float], list[float]]:
+    cold, warm = [], []
+    for _ in range(repeat):
+        context = browser.new_context()
+        cold.append(visit(context.new_page(), served))
+        warm.append(visit(context.new_page(), served))
+        context.close()
+    return cold, warm
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(REPO / "sample_site", Path(tmp) / "sample_site", ignore=shutil.ignore_patterns("_build"))
+        shutil.copytree(REPO / "wheels", Path(tmp) / "wheels", ignore=shutil.ignore_patterns("src"))
+        site = build_site(Path(tmp) / "sample_site", Reporter(quiet=True))
+        served = Served(site.output, "/")
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            ours_cold, ours_warm = measure(browser, served, mystlite_first_output, args.repeat)
+            lite_cold, lite_warm = measure(browser, served, jupyterlite_first_output, args.repeat)
+            browser.close()
+        served.close()
+
+    med = statistics.median
+    print(f"{'page load → first output':<28}{'mystlite':>10}{'JupyterLite':>13}{'ratio':>8}{'target':>16}")
+    ratio = med(ours_cold) / med(lite_cold)
+    print(f"{'cold (empty cache)':<28}{med(ours_cold):>9.2f}s{med(lite_cold):>12.2f}s{ratio:>8.2f}"
+          f"{'≤ 0.25×':>16}  {'ok' if ratio <= 0.25 else 'MISSED'}")
+    print(f"{'warm (second visit)':<28}{med(ours_warm):>9.2f}s{med(lite_warm):>12.2f}s"
+          f"{med(ours_warm) / med(lite_warm):>8.2f}{'≤ 2 s':>16}  {'ok' if med(ours_warm) <= 2 else 'MISSED'}")
+    print(f"\nruns: mystlite cold {[round(x, 2) for x in ours_cold]}, warm {[round(x, 2) for x in ours_warm]}; "
+          f"JupyterLite cold {[round(x, 2) for x in lite_cold]}, warm {[round(x, 2) for x in lite_warm]}")
+
+
+if __name__ == "__main__":
+    main()

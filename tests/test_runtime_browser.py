@@ -1,0 +1,123 @@
+"""In-page compute in headless Chromium, offline: run buttons on compute pages, on the site's own pyodide."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.build]
+
+TIMEOUT = 90_000  # ms
+
+
+def wait_idle(page) -> None:
+    page.wait_for_function("document.querySelectorAll('.cell.running').length === 0", timeout=TIMEOUT)
+
+
+def run_cell(page, index: int) -> str:
+    cell = page.locator(f".cell[data-cell-index='{index}']")
+    cell.locator(".run-cell").click()
+    page.wait_for_function(
+        f"(() => {{ const c = document.querySelector(\".cell[data-cell-index='{index}']\");"
+        " return /^\\[\\d+\\]$/.test(c.querySelector('.cell-count').textContent); })()",
+        timeout=TIMEOUT)
+    return cell.locator(".cell-outputs").inner_text().strip()
+
+
+def set_code(page, index: int, code: str) -> None:
+    editor = page.locator(f".cell[data-cell-index='{index}'] .cell-input pre code")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(code)
+
+
+@pytest.fixture
+def stats_page(built_sample, serve, offline_page):
+    served = serve(built_sample.output, "/course/")
+    browser = offline_page()
+    browser.page.goto(served.url("stats/"))
+    yield browser
+    browser.assert_offline()
+    lite = [u for u in browser.requests if "/lite/" in u]
+    assert any(u.endswith("/lite/static/pyodide/pyodide.asm.wasm") for u in lite)  # the site's own pyodide
+
+
+def test_cells_share_state_import_the_wheel_and_read_data(stats_page):
+    page = stats_page.page
+    assert page.locator(".run-cell").count() == 4
+    assert run_cell(page, 0) == "Hello, reader, from coursekit 0.1.0!"  # a custom wheel, no %pip
+    assert run_cell(page, 1) == "4.5"  # `coursekit` from the first cell: one interpreter per page
+    assert run_cell(page, 2) == "{'count': 8, 'mean': 15.312, 'std': 8.252}"  # ../data/temperatures.csv
+    assert page.locator(".compute-status").inner_text() == "Ready"
+
+
+def test_error_shows_a_readable_traceback(stats_page):
+    page = stats_page.page
+    run_cell(page, 0)
+    output = run_cell(page, 3)
+    assert "Traceback (most recent call last)" in output
+    assert 'File "<cell 2>", line 1' in output and "coursekit.mean([])" in output
+    assert output.rstrip().endswith("ValueError: mean() of an empty sequence")
+    assert "kernel.py" not in output  # the runner's own frames are hidden
+
+
+def test_run_all_runs_in_order_and_streams(stats_page):
+    page = stats_page.page
+    set_code(page, 1, "import sys\nprint('to stderr', file=sys.stderr)\nprint(coursekit.mean([1, 2]))")
+    page.locator(".run-all").click()
+    page.wait_for_function("/^\\[\\d+\\]$/.test(document.querySelectorAll('.cell-count')[3].textContent)",
+                           timeout=TIMEOUT)
+    wait_idle(page)
+    counts = page.locator(".cell-count").all_inner_texts()
+    assert counts == ["[1]", "[2]", "[3]", "[4]"]
+    assert page.locator(".cell[data-cell-index='1'] .output-stderr").inner_text() == "to stderr\n"
+    assert page.locator(".cell[data-cell-index='1'] .output-stdout").inner_text() == "1.5\n"
+
+
+def test_rich_outputs_html_png_and_display(stats_page):
+    page = stats_page.page
+    set_code(page, 1, "import base64\n"
+                      "class Table:\n    def _repr_html_(self):\n        return '<table><tr><td>rich</td></tr></table>'\n"
+                      "class Dot:\n    def _repr_png_(self):\n        return base64.b64decode("
+                      "'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==')\n"
+                      "display(Dot())\nTable()")
+    run_cell(page, 1)
+    assert page.locator(".cell[data-cell-index='1'] .output-html td").inner_text() == "rich"
+    image = page.locator(".cell[data-cell-index='1'] img.output-image")
+    assert page.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 1
+
+
+def test_restart_clears_state(stats_page):
+    page = stats_page.page
+    run_cell(page, 0)
+    page.locator(".restart").click()
+    output = run_cell(page, 1)
+    assert "NameError: name 'coursekit' is not defined" in output
+
+
+def test_stored_notebook_runs_with_rich_outputs(built_sample, serve, offline_page):
+    served = serve(built_sample.output, "/")
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("explore/"))
+    page.locator(".run-all").click()
+    page.wait_for_function("[...document.querySelectorAll('.cell-count')].every(c => /^\\[\\d+\\]$/.test(c.textContent))",
+                           timeout=TIMEOUT)
+    outputs = page.locator(".cell-outputs")
+    assert outputs.nth(0).inner_text().strip() == "8 rows, columns: ['city', 'month', 'celsius']"
+    assert outputs.nth(1).inner_text().strip() == "15.3125"
+    assert page.locator(".cell[data-cell-index='2'] .output-html td").first.inner_text() == "Lisbon"
+    image = page.locator(".cell[data-cell-index='3'] img.output-image")  # IPython.display.Image, from the drive
+    assert page.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 240
+    browser.assert_offline()
+
+
+def test_pages_without_compute_have_no_controls_and_load_no_pyodide(built_sample, serve, offline_page):
+    served = serve(built_sample.output, "/")
+    browser = offline_page()
+    page = browser.page
+    for path in ("about/", ""):
+        page.goto(served.url(path))
+        page.wait_for_load_state("networkidle")
+        assert page.locator(".run-cell, .run-all, .compute-bar").count() == 0
+    assert not any("/lite/" in u or "/_static/runtime/" in u for u in browser.requests)
+    browser.assert_offline()
