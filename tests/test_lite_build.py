@@ -70,7 +70,7 @@ def test_contents_hold_compute_notebooks_and_data(built_sample):
                        "notebooks/stats.ipynb"]  # about.md has jupyter: false; index.md is no notebook
     converted = json.loads((files / "notebooks" / "stats.ipynb").read_text())
     assert converted["metadata"]["kernelspec"]["name"] == "python"
-    assert [c["cell_type"] for c in converted["cells"]].count("code") == 3
+    assert [c["cell_type"] for c in converted["cells"]].count("code") == 4
     listing = json.loads((built_sample.lite / "api" / "contents" / "notebooks" / "all.json").read_text())
     assert {c["name"] for c in listing["content"]} == {"explore.ipynb", "stats.ipynb"}
 
