@@ -221,3 +221,37 @@ def test_unchanged_pages_do_not_run_mystmd(tmp_path, download_cache, monkeypatch
     monkeypatch.setattr(mystmd, "find_node", lambda: pytest.fail("mystmd ran although nothing changed"))
     site = build_site(root, Reporter(quiet=True), cache_dir=download_cache)
     assert site.changed is False
+
+
+def secret_project(tmp_path: Path, expose: bool) -> Path:
+    root = tmp_path / ("exposed" if expose else "kept")
+    root.mkdir()
+    (root / "myst.yml").write_text(
+        "version: 1\nproject:\n  title: S\n  jupyter:\n    server:\n      url: http://localhost:8888/\n"
+        f"      token: s3cret-token-value\nmystlite:\n  expose_server_token: {'true' if expose else 'false'}\n")
+    (root / "index.md").write_text("---\nkernelspec:\n  name: python3\n---\n# Hi\n\n```{code-cell} python\n1\n```\n")
+    return root
+
+
+@pytest.mark.parametrize("expose", [False, True])
+def test_server_token_is_published_only_on_request(tmp_path, download_cache, expose):
+    site = build_site(secret_project(tmp_path, expose), Reporter(quiet=True), cache_dir=download_cache)
+    published = [p for p in site.output.rglob("*") if p.is_file() and b"s3cret-token-value" in p.read_bytes()]
+    html = (site.output / "index.html").read_text()
+    assert '"server": {' in html and '"url": "http://localhost:8888/"' in html  # carried for a later connector
+    assert bool(published) is expose
+    assert "_static/runtime/runtime.js" not in html  # a server config is not lite: no in-page pyodide
+
+
+def test_a_user_site_template_is_respected(tmp_path, download_cache):
+    template = tmp_path / "my-template"
+    template.mkdir()
+    (template / "template.yml").write_text(
+        "myst: v1\nkind: site\ntitle: mine\nbuild:\n  install: 'true'\n"
+        "  render: \"echo '<h1>made by my template</h1>' > $BUILD_DIRECTORY/index.html\"\n")
+    root = copy_sample(tmp_path / "site")
+    text = (root / "myst.yml").read_text().replace("site:\n", f"site:\n  template: {template}\n")
+    (root / "myst.yml").write_text(text)
+    site = build_site(root, Reporter(quiet=True), cache_dir=download_cache)
+    assert (site.output / "index.html").read_text().strip() == "<h1>made by my template</h1>"
+    assert (site.output / "lite" / "static" / "pyodide" / "pyodide.mjs").is_file()

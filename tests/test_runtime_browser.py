@@ -121,3 +121,11 @@ def test_pages_without_compute_have_no_controls_and_load_no_pyodide(built_sample
         assert page.locator(".run-cell, .run-all, .compute-bar").count() == 0
     assert not any("/lite/" in u or "/_static/runtime/" in u for u in browser.requests)
     browser.assert_offline()
+
+
+def test_a_package_missing_offline_is_named(stats_page):
+    page = stats_page.page
+    set_code(page, 1, "import pandas")
+    output = run_cell(page, 1)
+    assert "ModuleNotFoundError: No module named 'pandas'" in output
+    assert "pandas is not available on this site" in output
