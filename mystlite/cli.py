@@ -84,9 +84,13 @@ def main(argv: list[str] | None = None) -> int:
             if output is not None:
                 reporter.info(f"up to date: {output}")
                 return 0
+            import time
+
             from .site import build_site
 
-            build_site(args.project, reporter, base_url=args.base_url, cache_dir=args.cache_dir)
+            start = time.perf_counter()
+            site = build_site(args.project, reporter, base_url=args.base_url, cache_dir=args.cache_dir)
+            reporter.summary(site, time.perf_counter() - start)
             return 0
         if args.command == "serve":
             from .serve import serve_command

@@ -7,7 +7,6 @@ import time
 from typing import Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 
 class Reporter:
@@ -54,11 +53,17 @@ class Reporter:
         if not self.quiet:
             self.console.print(f"[green]✓[/] {title} [dim]({seconds:.1f}s)[/]")
 
-    def progress(self, total_bytes: bool = False) -> Progress:
-        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
-        columns.append(DownloadColumn() if total_bytes else TextColumn("{task.completed}/{task.total}"))
-        columns.append(TimeElapsedColumn())
-        return Progress(*columns, console=self.console, disable=self.quiet, transient=True)
+    def summary(self, site, seconds: float) -> None:
+        """The last line of a build: where the site is, what it holds, how to look at it."""
+        if self.quiet:
+            return
+        size = sum(p.stat().st_size for p in site.output.rglob("*") if p.is_file()) / 1e6
+        compute = len(site.project.compute_pages)
+        parts = [f"{len(site.project.pages)} pages", f"{compute} with compute"]
+        if site.lite is not None:
+            parts.append("works offline" if site.offline else "needs the network for some packages")
+        self.console.print(f"[bold green]built[/] {site.output} in {seconds:.1f}s: {', '.join(parts)}, "
+                           f"{size:.1f} MB. Preview: mystlite serve {site.project.root}", highlight=False)
 
     def show_config(self, config, pages) -> None:
         import json
