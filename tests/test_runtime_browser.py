@@ -129,3 +129,18 @@ def test_a_package_missing_offline_is_named(stats_page):
     output = run_cell(page, 1)
     assert "ModuleNotFoundError: No module named 'pandas'" in output
     assert "pandas is not available on this site" in output
+
+
+def test_stop_ends_a_cell_that_never_finishes(stats_page):
+    page = stats_page.page
+    set_code(page, 1, "while True:\n    pass")
+    page.locator(".cell[data-cell-index='1'] .run-cell").click()
+    page.locator(".stop").wait_for(state="visible")
+    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'"
+                           " || document.querySelector(\".cell[data-cell-index='1']\").classList.contains('running')",
+                           timeout=TIMEOUT)
+    page.locator(".stop").click()
+    outputs = page.locator(".cell[data-cell-index='1'] .cell-outputs")
+    outputs.get_by_text("Interrupted").wait_for(timeout=TIMEOUT)
+    assert run_cell(page, 0) == "Hello, reader, from coursekit 0.1.0!"  # a fresh Python runs the next cell
+    assert page.locator(".stop").is_hidden()
