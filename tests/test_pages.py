@@ -14,7 +14,6 @@ import pytest
 
 from conftest import SAMPLE, copy_sample
 from linkcheck import crawl
-from mystlite.errors import MystliteError
 from mystlite.log import Reporter
 from mystlite.site import build_site
 

@@ -189,13 +189,12 @@ class LockResolver:
             with self.reporter.step(f"downloading {len(missing)} wheel(s) with pip: {', '.join(missing)}"):
                 fetched = self.cache.download(missing)
             for text, wheel in fetched.items():
-                if not Requirement(text).specifier or "==" not in text:
+                if "==" not in text:  # an unpinned requirement: remember what it resolved to
                     self.cache.remember(text, wheel)
             found.update(fetched)
         follow = []
-        for text, wheel in found.items():
-            info = read_wheel(wheel)
-            follow += self._take_wheel(info)
+        for wheel in found.values():
+            follow += self._take_wheel(read_wheel(wheel))
         return follow
 
     def lock(self) -> dict:

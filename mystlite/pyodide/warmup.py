@@ -1,6 +1,6 @@
 # Imports whose stdlib modules get bytecode at build time (see bytecode.mjs): the in-page runtime's own
 # module, and what course and documentation code commonly uses. Anything else still works, from source.
-import ast, base64, json, linecache, os, pprint, sys, traceback, types  # noqa: E401  the runtime
+import ast, base64, json, linecache, os, pprint, sys, traceback, types  # noqa: E401, F401  the runtime
 import argparse, asyncio, bisect, calendar, collections, contextlib, copy, csv, dataclasses, datetime  # noqa
 import decimal, difflib, enum, fractions, functools, glob, hashlib, heapq, html, inspect, io, itertools  # noqa
 import logging, operator, pathlib, pickle, platform, random, re, shutil, statistics, string, struct  # noqa
