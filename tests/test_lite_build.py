@@ -97,9 +97,12 @@ def test_rebuilds_are_reproducible_incremental_and_atomic(tmp_path, download_cac
     assert (again.changed, again.lite_tasks_run) == (False, 0)
     assert {p: p.stat().st_ino for p in first.output.rglob("*") if p.is_file()} == before
 
+    storage = json.loads((first.output / "lite/jupyter-lite.json").read_text())["jupyter-config-data"]["contentsStorageName"]
     notebook = one / "notebooks" / "stats.md"
     notebook.write_text(notebook.read_text().replace("[3, 4, 5, 6]", "[1, 2]"))
     edited = build(one, download_cache)
+    new_storage = json.loads((edited.output / "lite/jupyter-lite.json").read_text())["jupyter-config-data"]["contentsStorageName"]
+    assert new_storage != storage  # readers' browsers show the edited notebook, not a stored stale copy
     assert edited.changed and 0 < edited.lite_tasks_run <= 8
     assert "[1, 2]" in (edited.output / "lite/files/notebooks/stats.ipynb").read_text()
     unchanged = edited.output / "lite/static/pyodide/pyodide.asm.wasm"

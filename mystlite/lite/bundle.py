@@ -7,6 +7,7 @@ nothing changed runs no task, and an edited notebook reruns only the tasks that 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from jupyterlite_pyodide_kernel.constants import PYODIDE_KERNEL_PLUGIN_ID
 
+from ..cache import file_digest
 from ..errors import MystliteError
 from ..log import Reporter
 from ..project import Project
@@ -50,11 +52,23 @@ def kernel_settings(dist: Distribution) -> dict:
     return settings
 
 
-def jupyter_lite_json(project: Project, dist: Distribution) -> bytes:
+def contents_version(drive: DriveContents) -> str:
+    """A digest of the drive's files. JupyterLite keeps the reader's copies in browser storage, where they
+    would hide a redeployed notebook; a storage name per contents version shows the new one instead."""
+    digest = hashlib.sha256()
+    for rel in sorted(drive.files):
+        source = drive.files[rel]
+        digest.update(rel.encode() + b"\0")
+        digest.update(source if isinstance(source, bytes) else file_digest(source).encode())
+    return digest.hexdigest()[:12]
+
+
+def jupyter_lite_json(project: Project, dist: Distribution, drive: DriveContents) -> bytes:
     data = {
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
             "appName": project.config.title,
+            "contentsStorageName": f"mystlite {project.config.title} {contents_version(drive)}",
             "litePluginSettings": {PYODIDE_KERNEL_PLUGIN_ID: kernel_settings(dist)},
         },
     }
@@ -76,7 +90,7 @@ def stage(project: Project, dist: Distribution, src: Path, work: Path) -> DriveC
     else:  # an existing static/pyodide would make jupyterlite point the kernel at it
         shutil.rmtree(src / "static", ignore_errors=True)
     sync_folder(src / "pypi", {info.path.name: info.path for info in dist.custom})
-    config = {"jupyter-lite.json": jupyter_lite_json(project, dist)}
+    config = {"jupyter-lite.json": jupyter_lite_json(project, dist, drive)}
     for name, data in config.items():
         path = src / name
         if not path.is_file() or path.read_bytes() != data:
