@@ -17,23 +17,21 @@ function stream(name) {
   };
 }
 
-async function fetchDrive(drive, cwd) {
+async function fetchDrive(drive) {
   // The files of the lite drive, so that open("data/x.csv") reads what JupyterLite would.
-  if (!drive) return;
+  if (!drive) return [];
   const listing = await fetch(drive.index).then((r) => (r.ok ? r.json() : { files: [] }));
-  if (listing.files.length) post({ type: "status", text: `Loading ${listing.files.length} data file(s)…` });
-  await Promise.all(listing.files.map(async (path) => {
+  return Promise.all(listing.files.map(async (path) => {
     const response = await fetch(drive.files + path.split("/").map(encodeURIComponent).join("/"));
     if (!response.ok) throw new Error(`data file ${path}: HTTP ${response.status}`);
-    const target = "/drive/" + path;
-    pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
-    pyodide.FS.writeFile(target, new Uint8Array(await response.arrayBuffer()));
+    return [path, new Uint8Array(await response.arrayBuffer())];
   }));
-  pyodide.FS.mkdirTree(cwd);
-  pyodide.FS.chdir(cwd);
 }
 
 async function init({ pyodideUrl, kernelUrl, drive, cwd, interruptBuffer }) {
+  // Everything that does not need Python is fetched while pyodide downloads and starts.
+  const files = fetchDrive(drive);
+  const kernelSource = fetch(kernelUrl).then((r) => r.text());
   post({ type: "status", text: "Downloading Python…" });
   const { loadPyodide } = await import(pyodideUrl);
   post({ type: "status", text: "Starting Python…" });
@@ -41,10 +39,17 @@ async function init({ pyodideUrl, kernelUrl, drive, cwd, interruptBuffer }) {
   pyodide.setStdout(stream("stdout"));
   pyodide.setStderr(stream("stderr"));
   if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
-  await fetchDrive(drive, cwd);
-  const source = await fetch(kernelUrl).then((r) => r.text());
+  const driveFiles = await files;
+  if (driveFiles.length) post({ type: "status", text: `Loading ${driveFiles.length} data file(s)…` });
+  for (const [path, data] of driveFiles) {
+    const target = "/drive/" + path;
+    pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
+    pyodide.FS.writeFile(target, data);
+  }
+  pyodide.FS.mkdirTree(cwd);
+  pyodide.FS.chdir(cwd);
   const namespace = pyodide.globals.get("dict")();
-  pyodide.runPython(source, { globals: namespace });
+  pyodide.runPython(await kernelSource, { globals: namespace });
   const send = (kind, text) => post({ type: kind, id: current, ...JSON.parse(text) });
   runner = namespace.get("Runner")(send);
   post({ type: "status", text: "Ready", ready: true });
