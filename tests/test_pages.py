@@ -110,7 +110,8 @@ EVERYTHING = textwrap.dedent(r"""
 def everything(tmp_path_factory, download_cache):
     root = tmp_path_factory.mktemp("everything")
     (root / "myst.yml").write_text("version: 1\nproject:\n  title: All nodes\n  toc:\n    - file: index.md\n"
-                                   "    - file: other.md\nsite:\n  title: All nodes\n")
+                                   "    - title: More\n      children:\n        - file: other.md\n"
+                                   "site:\n  title: All nodes\n")
     (root / "index.md").write_text(EVERYTHING)
     (root / "other.md").write_text("---\ntitle: Other\n---\n\nBack to [the start](index.md#sec-intro).\n")
     shutil.copy(SAMPLE / "data" / "temperatures.png", root / "pic.png")
@@ -141,6 +142,7 @@ def test_navigation_and_pager(everything):
     assert '<a href="../" >' not in other
     assert re.search(r'<li class="level-1"><a href="\.\./">Everything</a></li>', other)
     assert 'aria-current="page" class="active">Other</a>' in other
+    assert '<li class="nav-group level-1">More</li><li class="level-2">' in other  # a toc group heading
     assert '<a class="pager-prev" rel="prev" href="../">' in other
     assert 'href="../#sec-intro"' in other
 
