@@ -77,3 +77,23 @@ def test_truncated_stream_links_to_the_full_text():
     out = render_output({"output_type": "stream", "name": "stdout", "text": "first lines...",
                          "path": "/abc123.txt"}, lambda p: "../build" + p)
     assert 'href="../build/abc123.txt"' in out and "truncated" in out
+
+
+def test_cell_visibility_tags():
+    def cell(code_vis, out_vis="show"):
+        return {"type": "block", "kind": "notebook-code", "children": [
+            {"type": "code", "lang": "python", "executable": True, "value": "x = 1", "visibility": code_vis},
+            {"type": "outputs", "visibility": out_vis, "children": []}]}
+
+    hidden = render(cell("hide"), ctx())
+    assert '<details class="cell-fold"><summary>Show code</summary>' in hidden and "x" in hidden
+    removed = render(cell("remove"), ctx())
+    assert '<div class="cell-input" hidden>' in removed  # not shown, but "Run all" still runs it
+    assert '<summary>Show output</summary><div class="cell-outputs">' in render(cell("show", "hide"), ctx())
+    assert render({"type": "block", "visibility": "remove", "children": [text("gone")]}, ctx()) == ""
+
+
+def test_markdown_output():
+    out = render_output({"output_type": "display_data", "data": {
+        "text/markdown": {"content": "**bold** and a | table |\n|---|---|\n| 1 | 2 |"}}}, lambda p: p)
+    assert "<strong>bold</strong>" in out

@@ -14,7 +14,7 @@ from ..runtime import STATIC as RUNTIME_DIR, runtime_files
 from .mystmd import MystRun
 
 THEME_DIR = Path(__file__).parent / "theme"
-RENDERER_VERSION = "1"  # bump when the HTML changes, so unchanged JSON is rendered again
+RENDERER_VERSION = "2"  # bump when the HTML changes, so unchanged JSON is rendered again
 
 
 @dataclass

@@ -108,6 +108,10 @@ def r_code(node, ctx):
 
 
 def r_block(node, ctx):
+    if node.get("visibility") == "remove":
+        return ""
+    if node.get("visibility") == "hide":
+        return _fold(r_block({**node, "visibility": "show"}, ctx), node, "Show")
     if node.get("kind") == "notebook-code":
         return r_cell(node, ctx)
     if node.get("kind") == "notebook-content":
@@ -123,12 +127,25 @@ def r_cell(node, ctx):
     outputs = next((c for c in node.get("children", []) if c.get("type") == "outputs"), None)
     rest = [c for c in node.get("children", []) if c is not code and c is not outputs]
     executable = bool(code and code.get("executable"))
-    source = r_code(code, ctx) if code else ""
+    source = _fold(r_code(code, ctx), code, "Show code") if code else ""
     rendered = render(outputs, ctx) if outputs else '<div class="cell-outputs"></div>'
+    if outputs and outputs.get("visibility") == "hide":
+        rendered = rendered.replace('<div class="cell-outputs">', '<details class="cell-fold"><summary>Show output'
+                                    '</summary><div class="cell-outputs">', 1) + "</details>"
+    elif outputs and outputs.get("visibility") == "remove":
+        rendered = '<div class="cell-outputs" hidden></div>'
     tail = "".join(render(c, ctx) for c in rest)
     flag = ' data-executable="true"' if executable else ""
-    return (f'<div class="cell" data-cell-index="{index}"{flag}><div class="cell-input">{source}</div>'
+    hidden = " hidden" if code and code.get("visibility") == "remove" else ""  # still run by "Run all"
+    return (f'<div class="cell" data-cell-index="{index}"{flag}><div class="cell-input"{hidden}>{source}</div>'
             f"{rendered}{tail}</div>")
+
+
+def _fold(html: str, node: dict, label: str) -> str:
+    """mystmd's `visibility: hide` (the hide-input/hide-output tags): folded, one click away."""
+    if node.get("visibility") == "hide":
+        return f'<details class="cell-fold"><summary>{label}</summary>{html}</details>'
+    return html
 
 
 def r_outputs(node, ctx):

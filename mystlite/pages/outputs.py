@@ -60,6 +60,10 @@ def render_mime(mime: str, item: dict, asset_url: Callable[[str], str]) -> str:
         from .math import math_html
 
         return math_html(_text(content).strip().strip("$"), display=True)
+    if mime == "text/markdown":
+        from markdown_it import MarkdownIt
+
+        return f'<div class="output-markdown">{MarkdownIt("commonmark").enable("table").render(_text(content))}</div>'
     text = _text(content)
     if path and not text:
         return f'<a class="output-more" href="{html.escape(asset_url(path))}">Show the output</a>'
