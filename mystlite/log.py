@@ -59,7 +59,8 @@ class Reporter:
             return
         size = sum(p.stat().st_size for p in site.output.rglob("*") if p.is_file()) / 1e6
         compute = len(site.project.compute_pages)
-        parts = [f"{len(site.project.pages)} pages", f"{compute} with compute"]
+        count = len(site.project.pages)
+        parts = [f"{count} page{'s' if count != 1 else ''}", f"{compute} with compute"]
         if site.lite is not None:
             parts.append("works offline" if site.offline else "needs the network for some packages")
         self.console.print(f"[bold green]built[/] {site.output} in {seconds:.1f}s: {', '.join(parts)}, "

@@ -54,7 +54,8 @@ def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = Non
     output = config.options.output
     work = config.root / WORK_DIR
     work.mkdir(parents=True, exist_ok=True)
-    reporter.info(f"building {config.title}: {len(project.pages)} pages, "
+    count = len(project.pages)
+    reporter.info(f"building {config.title}: {count} page{'s' if count != 1 else ''}, "
                   f"{len(project.compute_pages)} with in-browser compute")
 
     from .pages import finish_pages, start_pages

@@ -75,7 +75,7 @@ class MystRun:
 
     def __init__(self, project: Project, work: Path, reporter: Reporter, base_url: str | None):
         self.project, self.reporter = project, reporter
-        mirror = work / "pages-src"
+        self.mirror = mirror = work / "pages-src"
         files: dict[str, Path | bytes] = dict(_source_files(project.root, project.config.options.output))
         config_bytes, self.ours = mirror_config(project)
         files["myst.yml"] = config_bytes
@@ -109,6 +109,8 @@ class MystRun:
         reporter, root = self.reporter, self.project.root
         for line in text.splitlines():
             reporter.detail(f"  mystmd: {line}")
+        # messages name the mirror; the user knows the project folder
+        text = text.replace(str(self.mirror.resolve()), str(root)).replace(str(self.mirror), str(root))
         errors = [clean(line, root) for line in text.splitlines() if ERROR_MARK in line]
         for line in text.splitlines():
             if WARNING_MARK in line and not any(w in line for w in IGNORED_WARNINGS):
