@@ -8,6 +8,22 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Iterator
+
+# Never part of a project's content: build output, dependencies and caches (hidden names are skipped too).
+SKIPPED_DIRS = frozenset({"_build", "node_modules", "__pycache__", "site-packages"})
+
+
+def project_files(root: Path, exclude: Path | None = None) -> Iterator[Path]:
+    """Every file of a project folder in a stable order, without hidden names and SKIPPED_DIRS.
+    `exclude` is one more folder to leave out (a resolved path, such as a custom output folder)."""
+    for folder, dirs, names in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
+                         and (exclude is None or (here / d).resolve() != exclude))
+        for name in sorted(names):
+            if not name.startswith("."):
+                yield here / name
 
 
 def _same(dest: Path, source: Path | bytes) -> bool:

@@ -13,47 +13,34 @@ import os
 from pathlib import Path
 
 from . import __version__
+from .files import project_files, tree_stamp
 
 RECORD = "_build/.mystlite/fingerprint.json"
-SKIPPED = {"_build", "node_modules", "__pycache__"}
 
 
-def _walk(root: Path, skip_dirs: set[Path] = frozenset()) -> dict[str, list[int]]:
-    stamps: dict[str, list[int]] = {}
+def _stat(path: Path) -> list[int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _walk(root: Path, exclude: Path | None = None) -> dict[str, list[int] | None]:
     if root.is_file():
-        stat = root.stat()
-        return {str(root): [stat.st_size, stat.st_mtime_ns]}
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED
-                   and Path(folder, d) not in skip_dirs]
-        for name in files:
-            path = os.path.join(folder, name)
-            try:
-                stat = os.stat(path)
-            except OSError:
-                continue
-            stamps[path] = [stat.st_size, stat.st_mtime_ns]
-    return stamps
-
-
-def _output_stamps(output: Path) -> dict[str, list[int]]:
-    stamps = {}
-    for folder, _dirs, files in os.walk(output):
-        for name in files:
-            stat = os.stat(os.path.join(folder, name))
-            stamps[os.path.join(folder, name)] = [stat.st_size, stat.st_mtime_ns]
-    return stamps
+        return {str(root): _stat(root)}
+    return {str(path): _stat(path) for path in project_files(root, exclude)}
 
 
 def current(root: Path, output: Path, external: list[str], options: dict) -> dict:
-    inputs = _walk(root, {output})
+    inputs = _walk(root, output)
     for path in external:
         if Path(path).exists():
             inputs.update(_walk(Path(path)))
         else:
             inputs[path] = None
     return {"version": __version__, "options": options, "external": sorted(external), "inputs": inputs,
-            "output": str(output), "published": _output_stamps(output)}
+            "output": str(output), "published": tree_stamp(output)}
 
 
 def options_key(base_url: str | None, cache_dir: Path | None) -> dict:

@@ -14,9 +14,9 @@ from .config import Config
 from .config.jupyter import page_compute_opt_out
 from .config.yamlfile import key_name
 from .errors import MystliteError, Where
+from .files import SKIPPED_DIRS
 
 PAGE_SUFFIXES = (".md", ".ipynb")
-SKIPPED_DIRS = {"_build", "node_modules", "__pycache__", "site-packages"}
 INDEX_STEMS = ("index", "main", "readme")  # mystmd's implicit root page, in its order of preference
 FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|\Z)", re.DOTALL)
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import yaml
 
 from ..errors import MystliteError, Where
-from ..files import sync_folder
+from ..files import project_files, sync_folder
 from ..log import Reporter
 from ..node import find_node
-from ..project import Project, SKIPPED_DIRS
+from ..project import Project
 
 TEMPLATE_DIR = Path(__file__).parent / "template"
 # mystmd's own line prefixes for problems: ⛔️ error, ⚠️ warning
@@ -42,17 +42,8 @@ def myst_script() -> Path:
 
 
 def _source_files(root: Path, output: Path) -> dict[str, Path]:
-    files = {}
-    for folder, dirs, names in os.walk(root):
-        here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                         and (here / d).resolve() != output)
-        for name in names:
-            if name.startswith(".") or name in ("myst.yml", "myst.yaml"):
-                continue
-            path = here / name
-            files[path.relative_to(root).as_posix()] = path
-    return files
+    return {path.relative_to(root).as_posix(): path for path in project_files(root, output)
+            if path.name not in ("myst.yml", "myst.yaml")}
 
 
 def mirror_config(project: Project) -> tuple[bytes, bool]:
