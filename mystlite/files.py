@@ -44,22 +44,26 @@ def _same(dest: Path, source: Path | bytes) -> bool:
                 return True
 
 
+def write_if_changed(dest: Path, source: Path | bytes) -> bool:
+    """Replace dest with source (a file or bytes) unless it already holds the same bytes."""
+    if _same(dest, source):
+        return False
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".mystlite-tmp")
+    if isinstance(source, bytes):
+        tmp.write_bytes(source)
+    else:
+        shutil.copyfile(source, tmp)
+    tmp.replace(dest)
+    return True
+
+
 def sync_folder(folder: Path, wanted: dict[str, Path | bytes], keep: tuple[str, ...] = ()) -> int:
     """Make folder hold exactly `wanted` (top-level names in `keep` are left alone); returns the change count."""
     folder.mkdir(parents=True, exist_ok=True)
     changed = 0
     for rel, source in wanted.items():
-        dest = folder / rel
-        if _same(dest, source):
-            continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + ".mystlite-tmp")
-        if isinstance(source, bytes):
-            tmp.write_bytes(source)
-        else:
-            shutil.copyfile(source, tmp)
-        tmp.replace(dest)
-        changed += 1
+        changed += write_if_changed(folder / rel, source)
     wanted_paths = {(folder / rel).resolve() for rel in wanted}
     for path in sorted(folder.rglob("*"), reverse=True):
         if path.relative_to(folder).parts[0] in keep:

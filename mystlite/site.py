@@ -18,7 +18,7 @@ from .cache import cache_dir as resolve_cache_dir
 from . import fingerprint
 from .config import load_config
 from .errors import MystliteError
-from .files import tree_stamp
+from .files import sync_folder, tree_stamp
 from .log import Reporter
 from .project import Project, load_project
 
@@ -104,11 +104,7 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
 def write_drive_index(work: Path, files: list[str]) -> Path:
     """The list of the lite drive's files, which the in-page runtime copies into its file system."""
     folder = work / "meta"
-    folder.mkdir(parents=True, exist_ok=True)
-    data = (json.dumps({"files": sorted(files)}, indent=1) + "\n").encode()
-    target = folder / "drive.json"
-    if not target.is_file() or target.read_bytes() != data:
-        target.write_bytes(data)
+    sync_folder(folder, {"drive.json": (json.dumps({"files": sorted(files)}, indent=1) + "\n").encode()})
     return folder
 
 

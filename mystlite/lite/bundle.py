@@ -25,7 +25,7 @@ from ..project import Project
 from ..pyodide import Distribution, kernel_extension_dir
 from ..pyodide.npm import CORE_FILES
 from .contents import DriveContents, collect_contents
-from ..files import sync_folder, tree_stamp
+from ..files import sync_folder, tree_stamp, write_if_changed
 
 # Only the apps the site links to: the notebook app ("Open in JupyterLite") and the REPL.
 APPS = ("notebooks", "repl")
@@ -90,11 +90,7 @@ def stage(project: Project, dist: Distribution, src: Path, work: Path) -> DriveC
     else:  # an existing static/pyodide would make jupyterlite point the kernel at it
         shutil.rmtree(src / "static", ignore_errors=True)
     sync_folder(src / "pypi", {info.path.name: info.path for info in dist.custom})
-    config = {"jupyter-lite.json": jupyter_lite_json(project, dist, drive)}
-    for name, data in config.items():
-        path = src / name
-        if not path.is_file() or path.read_bytes() != data:
-            path.write_bytes(data)
+    write_if_changed(src / "jupyter-lite.json", jupyter_lite_json(project, dist, drive))
     return drive
 
 
