@@ -8,14 +8,14 @@ so a failed or interrupted build leaves the previous good output untouched.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import cache_dir as resolve_cache_dir
 from . import fingerprint
+from .cache import cache_dir as resolve_cache_dir
 from .config import load_config
 from .errors import MystliteError
 from .files import sync_folder, tree_stamp
@@ -25,6 +25,16 @@ from .project import Project, load_project
 WORK_DIR = "_build/.mystlite"
 # Legacy font formats in JupyterLite's build: every browser that runs pyodide takes the woff2 beside them.
 NOT_PUBLISHED = re.compile(r"^lite/build/fa-[a-z]+-\d+\.(eot|ttf|svg)$")
+
+
+@dataclass
+class LitePart:
+    """What the lite stage hands on: the folders to publish and what the pages need to know."""
+
+    parts: dict[str, Path] = field(default_factory=dict)  # output sub-folder -> built folder
+    offline: bool = True
+    tasks_run: int = 0  # jupyterlite doit tasks that did work
+    notebooks: dict[str, str] = field(default_factory=dict)  # page path -> its notebook in the lite drive
 
 
 @dataclass
@@ -62,43 +72,38 @@ def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = Non
 
     pages_run = start_pages(project, work, reporter, base_url or os.environ.get("BASE_URL"))
     try:
-        parts, offline, lite_tasks, notebooks = build_lite_part(project, work, reporter, cache_dir)
-        pages = finish_pages(pages_run, work, notebooks, lambda page: page_data(config, page, notebooks))
+        lite = build_lite_part(project, work, reporter, cache_dir)
+        pages = finish_pages(pages_run, work, lite.notebooks, lambda page: page_data(config, page, lite.notebooks))
     finally:
         pages_run.cancel()
-    parts[""] = pages.folder
+    parts = {**lite.parts, "": pages.folder}
     changed = publish(parts, output, work, reporter)
     fingerprint.record(project_dir, output, external_inputs(config), base_url, cache_dir)
-    return Site(project, output, output / "lite" if "lite" in parts else None, changed, offline, lite_tasks)
+    lite_folder = output / "lite" if "lite" in parts else None
+    return Site(project, output, lite_folder, changed, lite.offline, lite.tasks_run)
 
 
-def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir: Path | None):
-    """The lite bundle when compute is lite: (parts, offline, tasks run, page → notebook)."""
+def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir: Path | None) -> LitePart:
+    """The lite bundle and the drive index, when compute is lite."""
     config = project.config
-    parts: dict[str, Path] = {}  # output sub-folder ("" for the root) -> built folder
-    offline = True
-    lite_tasks = 0
-    notebooks: dict[str, str] = {}
+    lite = LitePart()
     if config.lite:
         from .lite import build_lite
         from .pyodide import prepare_distribution
 
         dist = prepare_distribution(config.options, config.file, resolve_cache_dir(cache_dir), reporter)
         if dist.online_packages:
-            offline = False
+            lite.offline = False
             reporter.warn("the site is not fully offline: " + ", ".join(dist.online_packages) +
                           " load from the pyodide CDN at run time (set mystlite.pyodide to a pyodide "
                           "distribution to bundle them)")
         with reporter.step("JupyterLite bundle"):
             bundle = build_lite(project, dist, work, reporter)
-        parts["lite"] = bundle.folder
-        lite_tasks = bundle.tasks_run
-        notebooks = bundle.notebooks
-        parts["_mystlite"] = write_drive_index(work, bundle.drive_files)
+        lite.parts = {"lite": bundle.folder, "_mystlite": write_drive_index(work, bundle.drive_files)}
+        lite.tasks_run, lite.notebooks = bundle.tasks_run, bundle.notebooks
     elif config.jupyter is not None:
         reporter.info("project.jupyter is not lite: no lite bundle is built")
-
-    return parts, offline, lite_tasks, notebooks
+    return lite
 
 
 def write_drive_index(work: Path, files: list[str]) -> Path:
