@@ -39,7 +39,6 @@ DEFAULT_EPOCH = 1704067200  # 2024-01-01
 class LiteBundle:
     folder: Path  # the built JupyterLite site
     notebooks: dict[str, str]  # page path -> path of its notebook in the lite drive
-    distribution: Distribution
     tasks_run: int  # doit tasks that did work in this build
     drive_files: list[str]  # every file of the lite drive (relative paths)
 
@@ -106,7 +105,7 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
     if stamp_file.is_file() and out.joinpath("jupyter-lite.json").is_file():
         saved = json.loads(stamp_file.read_text())
         if saved.get("inputs") == stamp["inputs"] and saved.get("output") == tree_stamp(out):
-            return LiteBundle(out, drive.notebooks, dist, 0, sorted(drive.files))
+            return LiteBundle(out, drive.notebooks, 0, sorted(drive.files))
     stamp_file.unlink(missing_ok=True)
     from jupyterlite_core.manager import LiteManager  # only when there is work: it loads doit and the addons
 
@@ -147,4 +146,4 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
     # jupyterlite clamps the times of its inputs too, so both stamps are taken after it ran
     stamp["inputs"], stamp["output"] = tree_stamp(src), tree_stamp(out)
     stamp_file.write_text(json.dumps(stamp))
-    return LiteBundle(out, drive.notebooks, dist, ran, sorted(drive.files))
+    return LiteBundle(out, drive.notebooks, ran, sorted(drive.files))

@@ -20,8 +20,6 @@ RENDERER_VERSION = "2"  # bump when the HTML changes, so unchanged JSON is rende
 @dataclass
 class PagesBuild:
     folder: Path  # the rendered site root (pages, build/ assets, _static/ theme)
-    ran_mystmd: bool
-    rendered: bool  # False when the HTML was already up to date
 
 
 def pygments_css() -> bytes:
@@ -43,18 +41,18 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     myst = run.wait()
     project, reporter = run.project, run.reporter
     if not myst.ours:
-        return PagesBuild(myst.html_dir, myst.ran, True)
+        return PagesBuild(myst.html_dir)
     folder = work / "pages"
     stamp_file = work / "pages.stamp.json"
     stamp = {"site": tree_stamp(myst.site_dir), "notebooks": lite_notebooks, "renderer": RENDERER_VERSION,
              "compute": {p.path: p.compute for p in project.pages},
              "theme": tree_stamp(THEME_DIR), "runtime": tree_stamp(RUNTIME_DIR), "data": {p.path: page_data(p) for p in project.pages}}
     if stamp_file.is_file() and folder.is_dir() and json.loads(stamp_file.read_text()) == stamp:
-        return PagesBuild(folder, myst.ran, False)
+        return PagesBuild(folder)
     files = render_site(project, myst.site_dir, reporter, lite_notebooks, page_data)
     sync_folder(folder, files)
     stamp_file.write_text(json.dumps(stamp))
-    return PagesBuild(folder, myst.ran, True)
+    return PagesBuild(folder)
 
 
 def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_notebooks: dict[str, str],
@@ -88,7 +86,8 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
             continue
         content = json.loads(content_file.read_text())
         rel_root = "" if entry.slug == index_slug else "../"
-        ctx = RenderContext(url=_url_mapper(rel_root, index_slug, used_assets), asset=asset_url(rel_root))
+        asset = asset_url(rel_root)
+        ctx = RenderContext(url=_url_mapper(rel_root, index_slug, asset), asset=asset)
         body = render(content.get("mdast"), ctx)
         page = by_path.get(str(content.get("location", "")).lstrip("/"))
         for kind in sorted(ctx.unknown):
@@ -123,7 +122,7 @@ def _index_title(site_dir: Path, index_slug: str) -> str:
     return "Home"
 
 
-def _url_mapper(rel_root: str, index_slug: str, used_assets: set[str]):
+def _url_mapper(rel_root: str, index_slug: str, asset):
     def url(target: str) -> str:
         if target.startswith("#"):  # on this page
             return target
@@ -133,8 +132,7 @@ def _url_mapper(rel_root: str, index_slug: str, used_assets: set[str]):
         if not path or path == index_slug:
             return (rel_root or "./") + anchor
         if "." in path.rsplit("/", 1)[-1]:  # a downloadable file mystmd keeps in its public folder
-            used_assets.add(path)
-            return f"{rel_root}build/{path}"
+            return asset(path)
         return f"{rel_root}{path}/{anchor}"
 
     return url

@@ -32,7 +32,6 @@ class MystOutput:
     site_dir: Path  # mystmd's _build/site: config.json, content/*.json, public/
     html_dir: Path  # what a user template rendered (used when site.template is not ours)
     ours: bool  # True when our template was used, so mystlite renders the HTML
-    ran: bool  # False when nothing changed and mystmd was not run
 
 
 def myst_script() -> Path:
@@ -95,7 +94,7 @@ class MystRun:
 
     def wait(self) -> MystOutput:
         if self.proc is None:
-            return MystOutput(self.site_dir, self.html_dir, self.ours, ran=False)
+            return MystOutput(self.site_dir, self.html_dir, self.ours)
         text, _ = self.proc.communicate()
         reporter, root = self.reporter, self.project.root
         for line in text.splitlines():
@@ -115,7 +114,7 @@ class MystRun:
             raise MystliteError(f"mystmd failed: {(text.strip().splitlines() or ['no output'])[-1]}")
         self.stamp.write_text(self.want)
         reporter.done("MyST pages (mystmd)", time.perf_counter() - self.started)
-        return MystOutput(self.site_dir, self.html_dir, self.ours, ran=True)
+        return MystOutput(self.site_dir, self.html_dir, self.ours)
 
 
 MYST_PLACE = re.compile(r"^(?P<file>[^\s:]+\.(?:md|ipynb|ya?ml))(?::(?P<line>\d+))?\s+(?P<message>.*)$")
