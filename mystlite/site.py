@@ -138,14 +138,14 @@ def page_data(config, page, notebooks: dict[str, str]) -> str:
     return json.dumps(data, sort_keys=True).replace("</", "<\\/")
 
 
-def _manifest(parts: dict[str, Path]) -> dict:
-    """Every file that will be published, with size and mtime: equal manifests mean equal output."""
+def _sources(parts: dict[str, Path]) -> dict[str, tuple[Path, list[int]]]:
+    """Every file to publish: its path in the output -> (the built file, its [size, mtime])."""
     files = {}
     for prefix, folder in sorted(parts.items()):
         for rel, stat in tree_stamp(folder).items():
             out_rel = f"{prefix}/{rel}".lstrip("/")
             if not NOT_PUBLISHED.match(out_rel):
-                files[out_rel] = stat
+                files[out_rel] = (folder / rel, stat)
     return files
 
 
@@ -177,10 +177,12 @@ def _place(source: Path, dest: Path, previous: Path, rel: str, stat: list) -> No
 def publish(parts: dict[str, Path], output: Path, work: Path, reporter: Reporter) -> bool:
     """Copy the built parts into a fresh folder beside output, then swap it in. Skips when unchanged."""
     record = work / "published.json"
-    manifest = {"output": str(output), "files": _manifest(parts)}
+    sources = _sources(parts)
+    # equal manifests of what was built, and an output nobody touched since: nothing to publish
+    built = {"output": str(output), "files": {rel: stat for rel, (_, stat) in sources.items()}}
     if output.is_dir() and record.is_file():
         saved = json.loads(record.read_text())
-        if saved.get("published") == tree_stamp(output) and {**saved, "published": None} == {**manifest, "published": None}:
+        if saved.get("built") == built and saved.get("published") == tree_stamp(output):
             reporter.info(f"up to date: {output}")
             return False
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -190,16 +192,13 @@ def publish(parts: dict[str, Path], output: Path, work: Path, reporter: Reporter
         shutil.rmtree(leftover, ignore_errors=True)
     with reporter.step(f"writing {output}"):
         staging.mkdir()
-        for out_rel, stat in manifest["files"].items():
-            prefix = next(p for p in sorted(parts, key=len, reverse=True) if not p or out_rel.startswith(p + "/"))
-            rel = out_rel[len(prefix):].lstrip("/")
-            _place(parts[prefix] / rel, staging / out_rel, output, out_rel, stat)
+        for out_rel, (source, stat) in sources.items():
+            _place(source, staging / out_rel, output, out_rel, stat)
         if output.exists():
             os.replace(output, previous)
         os.replace(staging, output)
         shutil.rmtree(previous, ignore_errors=True)
-    manifest["published"] = tree_stamp(output)
-    record.write_text(json.dumps(manifest))
+    record.write_text(json.dumps({"built": built, "published": tree_stamp(output)}))
     return True
 
 
