@@ -14,12 +14,17 @@ from typing import Iterator
 SKIPPED_DIRS = frozenset({"_build", "node_modules", "__pycache__", "site-packages"})
 
 
+def is_skipped(rel: Path) -> bool:
+    """True for a relative path under a hidden name or one of SKIPPED_DIRS."""
+    return any(part.startswith(".") or part in SKIPPED_DIRS for part in rel.parts)
+
+
 def project_files(root: Path, exclude: Path | None = None) -> Iterator[Path]:
     """Every file of a project folder in a stable order, without hidden names and SKIPPED_DIRS.
     `exclude` is one more folder to leave out (a resolved path, such as a custom output folder)."""
     for folder, dirs, names in os.walk(root):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
+        dirs[:] = sorted(d for d in dirs if not is_skipped(Path(d))
                          and (exclude is None or (here / d).resolve() != exclude))
         for name in sorted(names):
             if not name.startswith("."):

@@ -14,7 +14,7 @@ from .config import Config
 from .config.jupyter import page_compute_opt_out
 from .config.yamlfile import key_name
 from .errors import MystliteError, Where
-from .files import SKIPPED_DIRS
+from .files import is_skipped
 
 PAGE_SUFFIXES = (".md", ".ipynb")
 INDEX_STEMS = ("index", "main", "readme")  # mystmd's implicit root page, in its order of preference
@@ -57,10 +57,6 @@ class Project:
         return [p for p in self.pages if p.compute]
 
 
-def _is_skipped(rel: Path) -> bool:
-    return any(part.startswith(".") or part in SKIPPED_DIRS for part in rel.parts)
-
-
 def inside(path: Path, root: Path) -> bool:
     """True when path (symlinks resolved) is root or below it."""
     resolved = path.resolve()
@@ -72,10 +68,10 @@ def implicit_page_files(root: Path, output: Path | None = None) -> list[Path]:
     def walk(folder: Path) -> list[Path]:
         entries = sorted(folder.iterdir(), key=lambda p: p.name.lower())
         files = [p for p in entries if p.is_file() and p.suffix in PAGE_SUFFIXES]
-        found = [p for p in files if not _is_skipped(p.relative_to(root)) and inside(p, root)]
+        found = [p for p in files if not is_skipped(p.relative_to(root)) and inside(p, root)]
         for sub in entries:
             rel = sub.relative_to(root)
-            if sub.is_dir() and not _is_skipped(rel) and inside(sub, root) and sub.resolve() != output:
+            if sub.is_dir() and not is_skipped(rel) and inside(sub, root) and sub.resolve() != output:
                 found.extend(walk(sub))
         return found
 
@@ -117,7 +113,7 @@ def toc_page_files(config: Config) -> list[Path]:
             elif "pattern" in entry:
                 pattern = entry["pattern"]
                 matches = sorted(p for p in root.glob(str(pattern)) if p.suffix in PAGE_SUFFIXES
-                                 and not _is_skipped(p.relative_to(root)) and inside(p, root))
+                                 and not is_skipped(p.relative_to(root)) and inside(p, root))
                 if not matches:
                     config.diagnostics.warn(f"no page matches {pattern!r}", config.where((*here, "pattern")),
                                             key_name((*here, "pattern")))

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import MystliteError, Where
+from ..files import is_skipped
 from ..project import MD_NOTEBOOK, NOTEBOOK, Project, inside
 
 # The pyodide kernel's spec: a notebook that names another kernel (python3) makes JupyterLite ask the reader.
 LITE_KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
-EXCLUDED_NAMES = {".git", "_build", "node_modules", "__pycache__", ".ipynb_checkpoints"}
 
 
 @dataclass
@@ -52,10 +52,6 @@ def for_lite_kernel(ipynb: bytes) -> bytes:
     return (json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
-def _excluded(rel: Path) -> bool:
-    return any(part.startswith(".") or part in EXCLUDED_NAMES for part in rel.parts)
-
-
 def collect_contents(project: Project, work: Path) -> DriveContents:
     root = project.root
     drive = DriveContents()
@@ -86,10 +82,10 @@ def _walk(path: Path, root: Path, config_file: Path, key: str):
         return
     for folder, dirs, files in os.walk(path, followlinks=True):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not _excluded(Path(d)))
+        dirs[:] = sorted(d for d in dirs if not is_skipped(Path(d)))
         for name in sorted(files):
             file = here / name
-            if _excluded(Path(name)):
+            if is_skipped(Path(name)):
                 continue
             if not inside(file, root):
                 raise MystliteError(f"{_shown(file, root)} links outside the project folder", Where(config_file), key)
