@@ -5,6 +5,7 @@ Unchanged files keep their bytes and times, so the doit tasks downstream stay up
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -81,11 +82,21 @@ def sync_folder(folder: Path, wanted: dict[str, Path | bytes], keep: tuple[str, 
     return changed
 
 
-def tree_stamp(folder: Path) -> dict:
-    """{relative path: [size, mtime]} of every file: equal stamps mean nothing was touched."""
-    stamp = {}
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    digest = hashlib.new(algorithm)
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """{relative path: sha256} of every file. Content, not size and mtime: jupyterlite clamps file times,
+    so an edit that keeps a file's size would otherwise look unchanged."""
+    digests = {}
+    if not folder.is_dir():
+        return digests
     for path in sorted(folder.rglob("*")):
         if path.is_file():
-            stat = path.stat()
-            stamp[path.relative_to(folder).as_posix()] = [stat.st_size, stat.st_mtime_ns]
-    return stamp
+            digests[path.relative_to(folder).as_posix()] = file_digest(path)
+    return digests

@@ -1,9 +1,9 @@
 """A make-like "nothing changed" check for a whole build, cheap enough to run before anything is imported.
 
-After a successful build we record the size and mtime of every input (the project's files, and the files
-outside it that the build used, such as ../wheels) and of every published file. When all of them, the
-build options and mystlite's version are the same on the next run, the output is already up to date.
-Only stdlib is imported here: the point is to answer in a few milliseconds.
+After a successful build we record the sha256 of every input (the project's files, and the files outside it
+that the build used, such as ../wheels) and of every published file. When all of them, the build options
+and mystlite's version are the same on the next run, the output is already up to date. Content, never size
+and mtime, decides: an edit may keep both. Only stdlib is imported here: the point is to answer quickly.
 """
 
 from __future__ import annotations
@@ -13,23 +13,22 @@ import os
 from pathlib import Path
 
 from . import __version__
-from .files import project_files, tree_stamp
+from .files import file_digest, project_files, tree_digest
 
 RECORD = "_build/.mystlite/fingerprint.json"
 
 
-def _stat(path: Path) -> list[int] | None:
+def _digest(path: Path) -> str | None:
     try:
-        stat = path.stat()
-    except OSError:
+        return file_digest(path)
+    except OSError:  # unreadable, a dangling link, a loop: the build itself will say what is wrong
         return None
-    return [stat.st_size, stat.st_mtime_ns]
 
 
-def _walk(root: Path, exclude: Path | None = None) -> dict[str, list[int] | None]:
+def _walk(root: Path, exclude: Path | None = None) -> dict[str, str | None]:
     if root.is_file():
-        return {str(root): _stat(root)}
-    return {str(path): _stat(path) for path in project_files(root, exclude)}
+        return {str(root): _digest(root)}
+    return {str(path): _digest(path) for path in project_files(root, exclude)}
 
 
 def current(root: Path, output: Path, external: list[str], options: dict) -> dict:
@@ -40,7 +39,7 @@ def current(root: Path, output: Path, external: list[str], options: dict) -> dic
         else:
             inputs[path] = None
     return {"version": __version__, "options": options, "external": sorted(external), "inputs": inputs,
-            "output": str(output), "published": tree_stamp(output)}
+            "output": str(output)}
 
 
 def options_key(base_url: str | None, cache_dir: Path | None) -> dict:
@@ -57,17 +56,26 @@ def up_to_date(project_dir: Path, base_url: str | None, cache_dir: Path | None) 
         saved = json.loads(record_file.read_text())
     except (OSError, ValueError):
         return None
-    output = Path(saved.get("output", ""))
-    if not output.is_dir():
+    if not isinstance(saved, dict):
+        return None
+    output = Path(saved.pop("published_output", None) or "")
+    published = saved.pop("published", None)
+    if not output.is_dir() or published != tree_digest(output):
         return None
     now = current(root, output, saved.get("external", []), options_key(base_url, cache_dir))
     return output if now == saved else None
 
 
-def record(project_dir: Path, output: Path, external: list[Path], base_url: str | None, cache_dir: Path | None) -> None:
-    root = Path(project_dir).resolve()
-    data = current(root, output, [str(p) for p in external], options_key(base_url, cache_dir))
-    (root / RECORD).write_text(json.dumps(data))
+def snapshot(project_dir: Path, output: Path, external: list[Path], base_url: str | None,
+             cache_dir: Path | None) -> dict:
+    """The inputs as a build starts: recorded only if it succeeds, so an edit made during the build is
+    seen by the next one."""
+    return current(Path(project_dir).resolve(), output, [str(p) for p in external], options_key(base_url, cache_dir))
+
+
+def record(project_dir: Path, inputs: dict, output: Path) -> None:
+    data = {**inputs, "published_output": str(output), "published": tree_digest(output)}
+    (Path(project_dir).resolve() / RECORD).write_text(json.dumps(data))
 
 
 def forget(project_dir: Path) -> None:

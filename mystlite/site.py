@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,13 +16,13 @@ from . import fingerprint
 from .cache import cache_dir as resolve_cache_dir
 from .config import load_config
 from .errors import MystliteError
-from .files import sync_folder, tree_stamp
+from .files import sync_folder
 from .log import Reporter
 from .project import Project, load_project
+from .publish import check_output, publish
 
 WORK_DIR = "_build/.mystlite"
-# Legacy font formats in JupyterLite's build: every browser that runs pyodide takes the woff2 beside them.
-NOT_PUBLISHED = re.compile(r"^lite/build/fa-[a-z]+-\d+\.(eot|ttf|svg)$")
+LEGACY_RECORD = "published.json"  # written by mystlite 0.1 before outputs had a marker
 
 
 @dataclass
@@ -62,7 +60,9 @@ def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = Non
     project = load_checked(project_dir, reporter)
     config = project.config
     output = config.options.output
+    inputs = fingerprint.snapshot(project_dir, output, external_inputs(config), base_url, cache_dir)
     work = config.root / WORK_DIR
+    check_output(output, config.where(("mystlite", "output")), legacy_record=work / LEGACY_RECORD)
     work.mkdir(parents=True, exist_ok=True)
     count = len(project.pages)
     reporter.info(f"building {config.title}: {count} page{'s' if count != 1 else ''}, "
@@ -77,8 +77,8 @@ def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = Non
     finally:
         pages_run.cancel()
     parts = {**lite.parts, "": pages.folder}
-    changed = publish(parts, output, work, reporter)
-    fingerprint.record(project_dir, output, external_inputs(config), base_url, cache_dir)
+    changed = publish(parts, output, reporter, legacy_record=work / LEGACY_RECORD)
+    fingerprint.record(project_dir, inputs, output)
     lite_folder = output / "lite" if "lite" in parts else None
     return Site(project, output, lite_folder, changed, lite.offline, lite.tasks_run)
 
@@ -136,70 +136,6 @@ def page_data(config, page, notebooks: dict[str, str]) -> str:
         data.update(runtime=True, notebook=notebooks.get(page.path, page.path), drive=DRIVE_INDEX)
     # "</" must not close the <script> element the JSON is embedded in
     return json.dumps(data, sort_keys=True).replace("</", "<\\/")
-
-
-def _sources(parts: dict[str, Path]) -> dict[str, tuple[Path, list[int]]]:
-    """Every file to publish: its path in the output -> (the built file, its [size, mtime])."""
-    files = {}
-    for prefix, folder in sorted(parts.items()):
-        for rel, stat in tree_stamp(folder).items():
-            out_rel = f"{prefix}/{rel}".lstrip("/")
-            if not NOT_PUBLISHED.match(out_rel):
-                files[out_rel] = (folder / rel, stat)
-    return files
-
-
-def _place(source: Path, dest: Path, previous: Path, rel: str, stat: list) -> None:
-    """Hard-link rather than copy wherever that is safe, so publishing costs almost nothing.
-
-    The previous output's file is reused when unchanged (output files are never written in place). A built
-    file is linked too, except JSON: jupyterlite rewrites its JSON files in place, everything else it
-    replaces, and our own stages always replace.
-    """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    old = previous / rel
-    try:
-        old_stat = old.stat()
-        if [old_stat.st_size, old_stat.st_mtime_ns] == stat:
-            os.link(old, dest)
-            return
-    except OSError:
-        pass
-    if source.suffix != ".json":
-        try:
-            os.link(source, dest)
-            return
-        except OSError:  # another file system, or links not supported
-            pass
-    shutil.copy2(source, dest)
-
-
-def publish(parts: dict[str, Path], output: Path, work: Path, reporter: Reporter) -> bool:
-    """Copy the built parts into a fresh folder beside output, then swap it in. Skips when unchanged."""
-    record = work / "published.json"
-    sources = _sources(parts)
-    # equal manifests of what was built, and an output nobody touched since: nothing to publish
-    built = {"output": str(output), "files": {rel: stat for rel, (_, stat) in sources.items()}}
-    if output.is_dir() and record.is_file():
-        saved = json.loads(record.read_text())
-        if saved.get("built") == built and saved.get("published") == tree_stamp(output):
-            reporter.info(f"up to date: {output}")
-            return False
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = output.with_name(f".{output.name}.staging")
-    previous = output.with_name(f".{output.name}.previous")
-    for leftover in (staging, previous):
-        shutil.rmtree(leftover, ignore_errors=True)
-    with reporter.step(f"writing {output}"):
-        staging.mkdir()
-        for out_rel, (source, stat) in sources.items():
-            _place(source, staging / out_rel, output, out_rel, stat)
-        if output.exists():
-            os.replace(output, previous)
-        os.replace(staging, output)
-        shutil.rmtree(previous, ignore_errors=True)
-    record.write_text(json.dumps({"built": built, "published": tree_stamp(output)}))
-    return True
 
 
 def site_folder(path: Path) -> Path:

@@ -1,7 +1,7 @@
 """Stage a JupyterLite project folder from the Project and Distribution, then let jupyterlite-core build it.
 
-The staged folder and jupyterlite's doit database live in a persistent work folder, so a rebuild with
-nothing changed runs no task, and an edited notebook reruns only the tasks that depend on it.
+The staged folder lives in a persistent work folder: a rebuild whose staged bytes are unchanged runs
+nothing, and any change rebuilds JupyterLite from scratch (see build_lite for why).
 """
 
 from __future__ import annotations
@@ -16,16 +16,17 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from jupyterlite_core import __version__ as JUPYTERLITE_VERSION
 from jupyterlite_pyodide_kernel.constants import PYODIDE_KERNEL_PLUGIN_ID
 
-from ..cache import file_digest
+from ..files import file_digest
 from ..errors import MystliteError
 from ..log import Reporter
 from ..project import Project
 from ..pyodide import Distribution, kernel_extension_dir
 from ..pyodide.npm import CORE_FILES
 from .contents import DriveContents, collect_contents
-from ..files import sync_folder, tree_stamp, write_if_changed
+from ..files import sync_folder, tree_digest, write_if_changed
 
 # Only the apps the site links to: the notebook app ("Open in JupyterLite") and the REPL.
 APPS = ("notebooks", "repl")
@@ -94,25 +95,53 @@ def stage(project: Project, dist: Distribution, src: Path, work: Path) -> DriveC
 
 
 def build_lite(project: Project, dist: Distribution, work: Path, reporter: Reporter) -> LiteBundle:
-    src, out, cache = work / "lite-src", work / "lite", work / "lite-cache"
-    for folder in (src, out, cache):
-        folder.mkdir(parents=True, exist_ok=True)
+    """Build JupyterLite from the staged folder, from scratch whenever any staged byte changed.
+
+    jupyterlite's own doit tasks patch jupyter-lite.json in place, and an incremental run that redoes only
+    the contents task loses the kernel's settings (pyodideUrl, pipliteUrls): the offline site would silently
+    go online. A fresh build costs about as long as mystmd, which runs meanwhile, and is equal to a clean
+    build by construction.
+    """
+    src, out = work / "lite-src", work / "lite"
+    src.mkdir(parents=True, exist_ok=True)
     drive = stage(project, dist, src, work)
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_EPOCH)
-    # jupyterlite's doit tasks are up to date when its inputs are: skip even loading them then.
     stamp_file = work / "lite.stamp.json"
-    stamp = {"inputs": tree_stamp(src), "output": None, "epoch": epoch, "apps": APPS}
+    stamp = {"inputs": tree_digest(src), "epoch": epoch, "apps": list(APPS), "jupyterlite": JUPYTERLITE_VERSION}
     if stamp_file.is_file() and out.joinpath("jupyter-lite.json").is_file():
         saved = json.loads(stamp_file.read_text())
-        if saved.get("inputs") == stamp["inputs"] and saved.get("output") == tree_stamp(out):
+        if saved == {**stamp, "output": tree_digest(out)}:
             return LiteBundle(out, drive.notebooks, 0, sorted(drive.files))
     stamp_file.unlink(missing_ok=True)
+    # jupyterlite clamps the times of its inputs, so build from a private copy of the staged folder
+    fresh, build_src = work / "lite.new", work / "lite-build-src"
+    for folder in (fresh, build_src, work / "lite-cache", work / "lite.doit.db"):
+        remove(folder)
+    shutil.copytree(src, build_src)
+    ran = run_jupyterlite(build_src, fresh, work, epoch, reporter)
+    remove(out)
+    fresh.replace(out)
+    remove(build_src)
+    stamp["output"] = tree_digest(out)
+    stamp_file.write_text(json.dumps(stamp))
+    return LiteBundle(out, drive.notebooks, ran, sorted(drive.files))
+
+
+def remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def run_jupyterlite(src: Path, out: Path, work: Path, epoch: int, reporter: Reporter) -> int:
+    """One in-process jupyterlite build of src into out; returns the number of doit tasks that did work."""
     from jupyterlite_core.manager import LiteManager  # only when there is work: it loads doit and the addons
 
     manager = LiteManager(
         lite_dir=src,
         output_dir=out,
-        cache_dir=cache,
+        cache_dir=work / "lite-cache",
         apps=APPS,
         no_sourcemaps=True,
         no_unused_shared_packages=True,
@@ -142,8 +171,4 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
         failed = [l for l in text.splitlines() if "Error" in l or "FAIL" in l or "error" in l]
         raise MystliteError(f"the JupyterLite build failed: {(failed or ['see -v output'])[-1].strip()}")
     # doit marks a task that did work with ".", an up-to-date one with "--"; status tasks always run
-    ran = sum(1 for line in text.splitlines() if line.startswith(".  ") and "status" not in line.split(":")[0])
-    # jupyterlite clamps the times of its inputs too, so both stamps are taken after it ran
-    stamp["inputs"], stamp["output"] = tree_stamp(src), tree_stamp(out)
-    stamp_file.write_text(json.dumps(stamp))
-    return LiteBundle(out, drive.notebooks, ran, sorted(drive.files))
+    return sum(1 for line in text.splitlines() if line.startswith(".  ") and "status" not in line.split(":")[0])

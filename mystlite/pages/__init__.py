@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import MystliteError
-from ..files import sync_folder, tree_stamp
+from ..files import sync_folder, tree_digest
 from ..log import Reporter
 from ..project import Project
 from ..runtime import STATIC as RUNTIME_DIR, runtime_files
@@ -44,9 +44,9 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
         return PagesBuild(myst.html_dir)
     folder = work / "pages"
     stamp_file = work / "pages.stamp.json"
-    stamp = {"site": tree_stamp(myst.site_dir), "notebooks": lite_notebooks, "renderer": RENDERER_VERSION,
+    stamp = {"site": tree_digest(myst.site_dir), "notebooks": lite_notebooks, "renderer": RENDERER_VERSION,
              "compute": {p.path: p.compute for p in project.pages},
-             "theme": tree_stamp(THEME_DIR), "runtime": tree_stamp(RUNTIME_DIR), "data": {p.path: page_data(p) for p in project.pages}}
+             "theme": tree_digest(THEME_DIR), "runtime": tree_digest(RUNTIME_DIR), "data": {p.path: page_data(p) for p in project.pages}}
     if stamp_file.is_file() and folder.is_dir() and json.loads(stamp_file.read_text()) == stamp:
         return PagesBuild(folder)
     files = render_site(project, myst.site_dir, reporter, lite_notebooks, page_data)

@@ -10,7 +10,7 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from ..cache import file_digest
+from ..files import file_digest
 from ..errors import MystliteError
 from ..log import Reporter
 from ..node import find_node

@@ -11,7 +11,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from ..cache import file_digest
+from ..files import file_digest
 from ..errors import MystliteError
 from .wheelinfo import PYODIDE_PYTHON
 

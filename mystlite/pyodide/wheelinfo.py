@@ -15,7 +15,7 @@ from packaging.requirements import Requirement
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
-from ..cache import file_digest
+from ..files import file_digest
 from ..errors import MystliteError, Where
 
 PYODIDE_PYTHON = "3.14"

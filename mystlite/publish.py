@@ -1,0 +1,156 @@
+"""The built parts → the output folder, crash-safe and never deleting what mystlite did not write.
+
+The new output is assembled in a staging folder beside the old one and exchanged with it in one atomic
+step (renameat2 RENAME_EXCHANGE on Linux), so at every instant the output path holds a complete site,
+the old or the new. A marker file says a folder is mystlite's: a non-empty folder without it is never
+replaced, and leftovers of a killed build are removed only when they carry it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import re
+import shutil
+from pathlib import Path
+
+from .errors import MystliteError, Where
+from .files import tree_digest
+from .log import Reporter
+
+MARKER = ".mystlite-output"
+MARKER_TEXT = b"This folder is written by `mystlite build`, which replaces all of it on every build.\n"
+# Legacy font formats in JupyterLite's build: every browser that runs pyodide takes the woff2 beside them.
+NOT_PUBLISHED = re.compile(r"^lite/build/fa-[a-z]+-\d+\.(eot|ttf|svg)$")
+
+
+def staging_path(output: Path) -> Path:
+    return output.with_name(f".{output.name}.staging")
+
+
+def previous_path(output: Path) -> Path:
+    return output.with_name(f".{output.name}.previous")
+
+
+def is_ours(folder: Path) -> bool:
+    return (folder / MARKER).is_file()
+
+
+def output_problem(output: Path, legacy_record: Path | None = None) -> str | None:
+    """Why output cannot be written, or None. `legacy_record` is the record of an earlier mystlite that
+    wrote no marker: the folder it names is ours too."""
+    if output.is_symlink() or (output.exists() and not output.is_dir()):
+        return f"{output} exists and is not a folder"
+    if output.is_dir() and not is_ours(output) and any(output.iterdir()):
+        if legacy_record is not None and legacy_record.is_file() and str(output) in legacy_record.read_text():
+            return None
+        return (f"{output} is not empty and was not written by mystlite; it is never replaced "
+                f"(empty it, or choose another folder)")
+    return None
+
+
+def check_output(output: Path, where: Where, legacy_record: Path | None = None) -> None:
+    problem = output_problem(output, legacy_record)
+    if problem:
+        raise MystliteError(problem, where, "mystlite.output")
+
+
+def _sources(parts: dict[str, Path]) -> dict[str, tuple[Path, str]]:
+    """Every file to publish: its path in the output -> (the built file, its sha256)."""
+    files = {}
+    for prefix, folder in sorted(parts.items()):
+        for rel, digest in tree_digest(folder).items():
+            out_rel = f"{prefix}/{rel}".lstrip("/")
+            if not NOT_PUBLISHED.match(out_rel) and out_rel != MARKER:
+                files[out_rel] = (folder / rel, digest)
+    return files
+
+
+def recover(output: Path) -> None:
+    """Clean what a killed build left: a staging folder, and an old output moved aside (put back when the
+    output itself is missing, which only the fallback without an atomic exchange can leave)."""
+    previous, staging = previous_path(output), staging_path(output)
+    if not output.exists() and previous.is_dir() and is_ours(previous):
+        previous.replace(output)
+    for leftover in (staging, previous):
+        if leftover.is_dir() and (is_ours(leftover) or not any(leftover.iterdir())):
+            shutil.rmtree(leftover)
+
+
+def publish(parts: dict[str, Path], output: Path, reporter: Reporter, legacy_record: Path | None = None) -> bool:
+    """Make output hold exactly the built parts (plus the marker). Returns False when it already did."""
+    sources = _sources(parts)
+    wanted = {rel: digest for rel, (_, digest) in sources.items()}
+    wanted[MARKER] = _digest_bytes(MARKER_TEXT)
+    recover(output)
+    problem = output_problem(output, legacy_record)
+    if problem:
+        raise MystliteError(problem)
+    old = tree_digest(output)
+    if old == wanted:
+        reporter.info(f"up to date: {output}")
+        return False
+    staging = staging_path(output)
+    if staging.exists():
+        raise MystliteError(f"{staging} is in the way and was not written by mystlite; remove it")
+    with reporter.step(f"writing {output}"):
+        output.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+        (staging / MARKER).write_bytes(MARKER_TEXT)  # first: a leftover staging folder is known to be ours
+        for rel, (source, digest) in sources.items():
+            _place(source, staging / rel, output / rel if old.get(rel) == digest else None)
+        _swap(staging, output)
+    return True
+
+
+def _digest_bytes(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _place(source: Path, dest: Path, unchanged: Path | None) -> None:
+    """An unchanged file of the old output is hard-linked (we never write output files in place); anything
+    else is copied, so the output shares no inode with the work folder, whose files later builds rewrite."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if unchanged is not None:
+        try:
+            os.link(unchanged, dest)
+            return
+        except OSError:  # another file system, or links not supported
+            pass
+    shutil.copyfile(source, dest)
+
+
+def _swap(staging: Path, output: Path) -> None:
+    """Put staging at output. With an atomic exchange the old output is never missing."""
+    if not output.exists():
+        staging.replace(output)
+        return
+    if _exchange(staging, output):
+        shutil.rmtree(staging)  # now the old output
+        return
+    previous = previous_path(output)
+    output.replace(previous)  # a crash here leaves `previous`, which recover() puts back
+    staging.replace(output)
+    shutil.rmtree(previous)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths (Linux renameat2). False where the OS or file system has no such call."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
