@@ -11,6 +11,9 @@ import shutil
 from pathlib import Path
 from typing import Iterator
 
+# mystlite's work folder inside a project: staged inputs, intermediate builds, records and the build lock.
+WORK_DIR = "_build/.mystlite"
+LEGACY_RECORD = "published.json"  # in WORK_DIR, written by mystlite 0.1 before outputs had a marker
 # Never part of a project's content: build output, dependencies and caches (hidden names are skipped too).
 SKIPPED_DIRS = frozenset({"_build", "node_modules", "__pycache__", "site-packages"})
 

@@ -13,9 +13,9 @@ import os
 from pathlib import Path
 
 from . import __version__
-from .files import file_digest, project_files, tree_digest
+from .files import WORK_DIR, file_digest, project_files, tree_digest
 
-RECORD = "_build/.mystlite/fingerprint.json"
+RECORD = f"{WORK_DIR}/fingerprint.json"
 
 
 def _digest(path: Path) -> str | None:

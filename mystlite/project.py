@@ -14,7 +14,7 @@ from .config import Config
 from .config.jupyter import page_compute_opt_out
 from .config.yamlfile import key_name
 from .errors import MystliteError, Where
-from .files import is_skipped
+from .files import LEGACY_RECORD, WORK_DIR, is_skipped
 
 PAGE_SUFFIXES = (".md", ".ipynb")
 INDEX_STEMS = ("index", "main", "readme")  # mystmd's implicit root page, in its order of preference
@@ -191,4 +191,41 @@ def load_project(config: Config) -> Project:
         pages.append(Page(source, source.relative_to(root).as_posix(), kind, front, compute))
     if not pages:
         raise MystliteError("no pages found (.md or .ipynb files, or project.toc entries)", Where(config.file))
+    problem = output_problem(config, pages)
+    if problem:
+        raise MystliteError(problem, config.where(("mystlite", "output")), "mystlite.output")
     return Project(config, pages)
+
+
+def output_problem(config: Config, pages: list[Page]) -> str | None:
+    """Why the output folder would destroy user data, or None. Every build replaces the output whole."""
+    from .publish import output_problem as existing_folder_problem
+
+    root, output = config.root, config.options.output
+    work = root / WORK_DIR
+    shown = _shown(output, root)
+    if output == root:
+        return "is the project folder itself; every build replaces the output folder whole"
+    if output in root.parents:
+        return f"{shown} is a parent of the project folder; every build replaces the output folder whole"
+    if output == work or work in output.parents or output in work.parents:
+        return f"{shown} holds or is inside mystlite's work folder ({WORK_DIR}); use a folder of its own"
+    inputs = [(p.source, f"the page {p.path}") for p in pages]
+    inputs += [(path, f"mystlite.contents {_shown(path, root)}") for path in config.options.contents]
+    inputs += [(path, f"the wheel {_shown(path, root)}") for path in config.options.wheels]
+    inputs += [(path, f"the config file {_shown(path, root)}") for path in config.doc.sources]
+    for path, what in inputs:
+        if path == output:
+            return f"{shown} is {what}; the output must be a folder of its own"
+        if output in path.parents:
+            return f"{shown} holds {what}; every build replaces the output folder whole"
+        if path in output.parents:
+            return f"{shown} is inside {what}"
+    return existing_folder_problem(output, root / WORK_DIR / LEGACY_RECORD)
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix() or "."
+    except ValueError:
+        return str(path)

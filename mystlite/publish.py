@@ -15,7 +15,7 @@ import re
 import shutil
 from pathlib import Path
 
-from .errors import MystliteError, Where
+from .errors import MystliteError
 from .files import tree_digest
 from .log import Reporter
 
@@ -48,12 +48,6 @@ def output_problem(output: Path, legacy_record: Path | None = None) -> str | Non
         return (f"{output} is not empty and was not written by mystlite; it is never replaced "
                 f"(empty it, or choose another folder)")
     return None
-
-
-def check_output(output: Path, where: Where, legacy_record: Path | None = None) -> None:
-    problem = output_problem(output, legacy_record)
-    if problem:
-        raise MystliteError(problem, where, "mystlite.output")
 
 
 def _sources(parts: dict[str, Path]) -> dict[str, tuple[Path, str]]:

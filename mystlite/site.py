@@ -16,13 +16,11 @@ from . import fingerprint
 from .cache import cache_dir as resolve_cache_dir
 from .config import load_config
 from .errors import MystliteError
-from .files import sync_folder
+from .files import LEGACY_RECORD, WORK_DIR, sync_folder
 from .log import Reporter
 from .project import Project, load_project
-from .publish import check_output, publish
+from .publish import publish
 
-WORK_DIR = "_build/.mystlite"
-LEGACY_RECORD = "published.json"  # written by mystlite 0.1 before outputs had a marker
 
 
 @dataclass
@@ -62,7 +60,6 @@ def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = Non
     output = config.options.output
     inputs = fingerprint.snapshot(project_dir, output, external_inputs(config), base_url, cache_dir)
     work = config.root / WORK_DIR
-    check_output(output, config.where(("mystlite", "output")), legacy_record=work / LEGACY_RECORD)
     work.mkdir(parents=True, exist_ok=True)
     count = len(project.pages)
     reporter.info(f"building {config.title}: {count} page{'s' if count != 1 else ''}, "
