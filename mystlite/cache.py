@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .errors import MystliteError
+
 ENV_VAR = "MYSTLITE_CACHE_DIR"
 
 
@@ -17,5 +19,8 @@ def cache_dir(override: Path | None = None) -> Path:
     else:
         path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mystlite"
     path = path.expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise MystliteError(f"the download cache {path} is not a folder",
+                            hint=f"point --cache-dir or ${ENV_VAR} at a folder")
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from pathlib import Path
@@ -101,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         if err.hint:
             reporter.hint(err.hint)
         return 1
+    except OSError as err:  # a read-only, full or misnamed folder: the user's to fix, so no traceback
+        reporter.error(describe_os_error(err))
+        hint = OS_ERROR_HINTS.get(err.errno)
+        if hint:
+            reporter.hint(hint)
+        return 1
     except KeyboardInterrupt:
         reporter.error("interrupted; the previous output was left as it was")
         return 130
@@ -110,6 +117,23 @@ def main(argv: list[str] | None = None) -> int:
         reporter.error(f"internal error: {type(err).__name__}: {err} (run with --verbose for the traceback)")
         return 70
     return 2
+
+
+OS_ERROR_HINTS = {
+    errno.EACCES: "check the folder's permissions, or choose another output (mystlite.output) or cache (--cache-dir)",
+    errno.EPERM: "check the folder's permissions, or choose another output (mystlite.output) or cache (--cache-dir)",
+    errno.EROFS: "the file system is read-only: choose another output (mystlite.output) or cache (--cache-dir)",
+    errno.ENOSPC: "the disk is full: free some space; the previous output was left as it was",
+    errno.EDQUOT: "the disk quota is exceeded: free some space; the previous output was left as it was",
+    errno.ENOTDIR: "a file stands where a folder is needed",
+}
+
+
+def describe_os_error(err: OSError) -> str:
+    from .errors import display_path
+
+    where = f"{display_path(err.filename)}: " if err.filename else ""
+    return f"{where}{err.strerror or err}"
 
 
 def run_config(args: argparse.Namespace, reporter: Reporter) -> int:

@@ -17,6 +17,7 @@ from .cache import cache_dir as resolve_cache_dir
 from .config import load_config
 from .errors import MystliteError
 from .files import LEGACY_RECORD, WORK_DIR, sync_folder
+from .lock import project_lock
 from .log import Reporter
 from .project import Project, load_project
 from .publish import publish
@@ -54,9 +55,15 @@ def load_checked(project_dir: Path, reporter: Reporter) -> Project:
 
 def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = None,
                cache_dir: Path | None = None) -> Site:
-    fingerprint.forget(project_dir)  # whatever happens next, the last record no longer vouches for the output
     project = load_checked(project_dir, reporter)
+    with project_lock(project.root, reporter):
+        fingerprint.forget(project_dir)  # whatever happens next, the last record no longer vouches for the output
+        return _build(project, reporter, base_url, cache_dir)
+
+
+def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir: Path | None) -> Site:
     config = project.config
+    project_dir = project.root
     output = config.options.output
     inputs = fingerprint.snapshot(project_dir, output, external_inputs(config), base_url, cache_dir)
     work = config.root / WORK_DIR

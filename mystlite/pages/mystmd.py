@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import proc
 from ..errors import MystliteError, Where
 from ..files import project_files, sync_folder
 from ..log import Reporter
@@ -84,7 +85,7 @@ class MystRun:
         if base_url:
             env["BASE_URL"] = base_url.rstrip("/")
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen([node, str(myst_script()), "build", "--html"], cwd=mirror, env=env,
+        self.proc = proc.popen([node, str(myst_script()), "build", "--html"], cwd=mirror, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def cancel(self) -> None:

@@ -7,9 +7,9 @@ Pyodide never writes bytecode, so every cold start would compile the stdlib modu
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from pathlib import Path
 
+from .. import proc
 from ..files import file_digest
 from ..errors import MystliteError
 from ..log import Reporter
@@ -29,7 +29,7 @@ def compiled_stdlib(core_dir: Path, cache: Path, reporter: Reporter) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     with reporter.step("compiling the standard library's bytecode (once)"):
-        result = subprocess.run([find_node(), str(SCRIPT), str(core_dir), str(source), str(partial), str(WARMUP)],
+        result = proc.run([find_node(), str(SCRIPT), str(core_dir), str(source), str(partial), str(WARMUP)],
                                 capture_output=True, text=True)
     if result.returncode != 0 or not partial.is_file():
         detail = (result.stderr.strip().splitlines() or ["no output"])[-1]

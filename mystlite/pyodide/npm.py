@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
 
+from .. import proc
 from ..errors import MystliteError
 from ..log import Reporter
 
@@ -24,7 +24,7 @@ def _npm(args: list[str], cwd: Path) -> str:
     if npm is None:
         raise MystliteError("npm is needed to fetch the pyodide core, and it was not found on PATH",
                             hint="install Node.js with npm (e.g. apt-get install npm), or " + OFFLINE_HINT)
-    result = subprocess.run([npm, *args], cwd=cwd, capture_output=True, text=True)
+    result = proc.run([npm, *args], cwd=cwd, capture_output=True, text=True)
     if result.returncode != 0:
         detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise MystliteError(f"`npm {' '.join(args)}` failed: {detail}", hint=OFFLINE_HINT)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
+from .. import proc
 from ..files import file_digest
 from ..errors import MystliteError
 from .wheelinfo import PYODIDE_PYTHON
@@ -68,7 +68,7 @@ class WheelCache:
         with tempfile.TemporaryDirectory(dir=self.root) as tmp:
             cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-color",
                    "--quiet", *PIP_TARGET, "--dest", tmp, *requirements]
-            result = subprocess.run(cmd, capture_output=True, text=True)
+            result = proc.run(cmd, capture_output=True, text=True)
             if result.returncode != 0:
                 lines = [l for l in result.stderr.splitlines() if l.startswith("ERROR")] or result.stderr.splitlines()
                 detail = lines[0] if lines else "pip failed"
