@@ -192,8 +192,8 @@ def load_project(config: Config) -> Project:
     if not pages:
         raise MystliteError("no pages found (.md or .ipynb files, or project.toc entries)", Where(config.file))
     problem = output_problem(config, pages)
-    if problem:
-        raise MystliteError(problem, config.where(("mystlite", "output")), "mystlite.output")
+    if problem:  # collected, so that `config --json` still lists the pages
+        config.diagnostics.error(problem, config.where(("mystlite", "output")), "mystlite.output")
     return Project(config, pages)
 
 

@@ -50,7 +50,12 @@ def load_checked(project_dir: Path, reporter: Reporter) -> Project:
     for message in config.diagnostics.warnings:
         reporter.warn(message)
     config.diagnostics.raise_first()
-    return load_project(config)
+    shown = len(config.diagnostics.warnings)
+    project = load_project(config)
+    for message in config.diagnostics.warnings[shown:]:
+        reporter.warn(message)
+    config.diagnostics.raise_first()
+    return project
 
 
 def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = None,

@@ -26,9 +26,12 @@ class PyodideSource:
 
     mode: str  # "bundle" | "cdn" | "distribution"
     location: str | None = None  # a local path (resolved) or URL, for "distribution"
+    sha256: str | None = None  # the expected digest of a downloaded distribution (`URL#sha256=...`)
 
     def to_json(self) -> str:
-        return self.location if self.mode == "distribution" else self.mode
+        if self.mode != "distribution":
+            return self.mode
+        return f"{self.location}#sha256={self.sha256}" if self.sha256 else str(self.location)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,32 @@ def _expand(pattern: str, root: Path) -> list[Path]:
     return [(root / pattern).resolve()]
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _pyodide_url(value: str, diag: Diagnostics, where: Where, key: str) -> PyodideSource:
+    """A distribution URL: https (plain http only on this machine), optionally pinned with #sha256=<hex>."""
+    from urllib.parse import urlsplit
+
+    url, _, fragment = value.partition("#")
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        diag.error(f"must be an https:// URL, not {value!r}", where, key)
+    elif parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        diag.error(f"must be https: a plain-http download can be altered on the way ({value})", where, key)
+    sha256 = None
+    if fragment:
+        name, _, digest = fragment.partition("=")
+        if name != "sha256" or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest.lower()):
+            diag.error(f"the URL fragment must be #sha256=<64 hex digits>, not #{fragment}", where, key)
+        else:
+            sha256 = digest.lower()
+    else:
+        diag.warn("no sha256 for the downloaded pyodide distribution; add #sha256=<digest> to the URL so that "
+                  "a changed download is refused", where, key)
+    return PyodideSource("distribution", url, sha256)
+
+
 def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[KeyPath], Where]) -> Options:
     base: KeyPath = ("mystlite",)
     if section is None:
@@ -127,7 +156,7 @@ def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[K
         elif value in PYODIDE_MODES:
             pyodide = PyodideSource(value)
         elif "://" in value:
-            pyodide = PyodideSource("distribution", value)
+            pyodide = _pyodide_url(value, diag, where(path), key_name(path))
         else:
             pyodide = PyodideSource("distribution", str((root / value).resolve()))
 

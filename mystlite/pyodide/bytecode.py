@@ -24,8 +24,12 @@ def compiled_stdlib(core_dir: Path, cache: Path, reporter: Reporter) -> Path:
     source = core_dir / "python_stdlib.zip"
     key = hashlib.sha256("\n".join([file_digest(source), file_digest(SCRIPT), file_digest(WARMUP)]).encode())
     target = cache / "bytecode" / f"python_stdlib-{key.hexdigest()[:16]}.zip"
-    if target.is_file():
+    record = target.with_name(target.name + ".sha256")
+    if target.is_file() and record.is_file() and record.read_text().strip() == file_digest(target):
         return target
+    if target.is_file():
+        reporter.warn(f"the cached {target.name} does not match the digest recorded when it was made; "
+                      "compiling it again")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     with reporter.step("compiling the standard library's bytecode (once)"):
@@ -35,4 +39,5 @@ def compiled_stdlib(core_dir: Path, cache: Path, reporter: Reporter) -> Path:
         detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise MystliteError(f"compiling pyodide's standard library failed: {detail}")
     partial.replace(target)
+    record.write_text(file_digest(target))
     return target

@@ -19,8 +19,9 @@ from jupyterlite_pyodide_kernel.constants import PYODIDE_CDN_URL, PYODIDE_VERSIO
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from ..config import Options
+from ..config import Options, PyodideSource
 from ..errors import MystliteError, Where
+from ..files import file_digest
 from ..log import Reporter
 from .bytecode import compiled_stdlib
 from .npm import CORE_FILES, fetch_core
@@ -100,7 +101,7 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
     if source.mode == "bundle":
         core = fetch_core(PYODIDE_VERSION, cache, reporter)
     else:
-        dist_dir = unpack_distribution(source.location, cache, reporter, config_file)
+        dist_dir = unpack_distribution(source, cache, reporter, config_file)
         core = dist_dir
     base_lock = json.loads((core / "pyodide-lock.json").read_text())
     abi = base_lock.get("info", {}).get("abi_version", "")
@@ -156,6 +157,9 @@ class LockResolver:
                         continue
                     from_dist = self.dist_dir / entry["file_name"] if self.dist_dir else None
                     if from_dist is not None and from_dist.is_file():
+                        if entry.get("sha256") and file_digest(from_dist) != entry["sha256"]:
+                            raise MystliteError(f"{from_dist.name} in the pyodide distribution does not match its "
+                                                f"sha256 in pyodide-lock.json (altered or corrupt)", Where(from_dist))
                         self.entries[name], self.paths[name] = dict(entry), from_dist
                         next_queue += [(Requirement(d), name) for d in entry.get("depends", [])]
                     elif _is_pure(entry["file_name"]):
@@ -209,49 +213,90 @@ def _is_pure(file_name: str) -> bool:
     return file_name.endswith("-none-any.whl")
 
 
-def unpack_distribution(location: str, cache: Path, reporter: Reporter, config_file: Path) -> Path:
-    """A pyodide distribution folder, from a folder, a local tarball or a URL (cached, unpacked once)."""
+def unpack_distribution(source: PyodideSource, cache: Path, reporter: Reporter, config_file: Path) -> Path:
+    """A pyodide distribution folder, from a folder, a local archive or a URL (cached, unpacked once, and
+    verified whenever it is used)."""
     where, key = Where(config_file), "mystlite.pyodide"
+    location = str(source.location)
     if "://" in location:
-        name = location.rstrip("/").rsplit("/", 1)[-1]
-        archive = cache / "distributions" / hashlib.sha256(location.encode()).hexdigest()[:16] / name
-        if not archive.is_file():
-            archive.parent.mkdir(parents=True, exist_ok=True)
-            import urllib.request
-
-            with reporter.step(f"downloading {location}"):
-                try:
-                    with urllib.request.urlopen(location) as response, open(archive.with_suffix(".part"), "wb") as out:
-                        shutil.copyfileobj(response, out)
-                except OSError as err:
-                    raise MystliteError(f"could not download {location}: {err}", where, key,
-                                        hint="download it by hand and give its local path instead") from None
-                archive.with_suffix(".part").replace(archive)
-        path = archive
+        path = _download(location, source.sha256, cache, reporter, where, key)
     else:
         path = Path(location)
         if not path.exists():
             raise MystliteError(f"pyodide distribution not found: {location}", where, key)
     if path.is_dir():
         return _find_core(path, where, key)
-    stat = path.stat()
-    stamp = hashlib.sha256(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-    dest = cache / "distributions" / f"unpacked-{stamp}"
-    if not dest.is_dir():
-        tmp = dest.with_name(dest.name + ".partial")
-        shutil.rmtree(tmp, ignore_errors=True)
-        with reporter.step(f"unpacking {path.name}"):
-            try:
-                if zipfile.is_zipfile(path):
-                    with zipfile.ZipFile(path) as archive:
-                        archive.extractall(tmp)
-                else:
-                    with tarfile.open(path) as archive:
-                        archive.extractall(tmp, filter="data")
-            except (tarfile.TarError, OSError, zipfile.BadZipFile) as err:
-                raise MystliteError(f"cannot unpack the pyodide distribution {path.name}: {err}", where, key) from None
-        tmp.replace(dest)
+    dest = cache / "distributions" / f"unpacked-{file_digest(path)[:16]}"
+    if dest.is_dir() and _unpacked_intact(dest):
+        return _find_core(dest, where, key)
+    if dest.exists():
+        reporter.warn(f"the unpacked pyodide distribution in {dest} was altered; unpacking it again")
+        shutil.rmtree(dest)
+    tmp = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    with reporter.step(f"unpacking {path.name}"):
+        try:
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as archive:
+                    for name in archive.namelist():
+                        if name.startswith("/") or ".." in name.split("/"):
+                            raise MystliteError(f"{path.name} has an unsafe entry {name!r}", where, key)
+                    archive.extractall(tmp)
+            else:
+                with tarfile.open(path) as archive:
+                    archive.extractall(tmp, filter="data")
+        except (tarfile.TarError, OSError, zipfile.BadZipFile) as err:
+            raise MystliteError(f"cannot unpack the pyodide distribution {path.name}: {err}", where, key) from None
+    core = _find_core(tmp, where, key)
+    manifest = {p.relative_to(tmp).as_posix(): file_digest(p) for p in
+                [core / "pyodide-lock.json", *(core / name for name in CORE_FILES)]}
+    (tmp / UNPACKED_MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    tmp.replace(dest)
     return _find_core(dest, where, key)
+
+
+UNPACKED_MANIFEST = "mystlite-manifest.json"  # the core files' sha256, checked on every use
+
+
+def _unpacked_intact(dest: Path) -> bool:
+    try:
+        manifest = json.loads((dest / UNPACKED_MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and bool(manifest) and all(
+        (dest / rel).is_file() and file_digest(dest / rel) == digest for rel, digest in manifest.items())
+
+
+def _download(url: str, sha256: str | None, cache: Path, reporter: Reporter, where: Where, key: str) -> Path:
+    """The archive at url, from the cache when its digest still matches (the given sha256, else the one
+    recorded at download), else downloaded again."""
+    name = url.rstrip("/").rsplit("/", 1)[-1] or "pyodide.tar.bz2"
+    archive = cache / "distributions" / hashlib.sha256(url.encode()).hexdigest()[:16] / name
+    record = archive.with_name(archive.name + ".sha256")
+    if archive.is_file():
+        expected = sha256 or (record.read_text().strip() if record.is_file() else None)
+        if expected and file_digest(archive) == expected:
+            return archive
+        reporter.warn(f"the cached download of {url} does not match its sha256; downloading it again")
+        archive.unlink()
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    part = archive.with_name(archive.name + ".part")
+    import urllib.request
+
+    with reporter.step(f"downloading {url}"):
+        try:
+            with urllib.request.urlopen(url) as response, open(part, "wb") as out:
+                shutil.copyfileobj(response, out)
+        except OSError as err:
+            raise MystliteError(f"could not download {url}: {err}", where, key,
+                                hint="download it by hand and give its local path instead") from None
+    digest = file_digest(part)
+    if sha256 and digest != sha256:
+        part.unlink()
+        raise MystliteError(f"the download of {url} has sha256 {digest}, not the {sha256} given", where, key)
+    part.replace(archive)
+    record.write_text(digest)
+    return archive
 
 
 def _find_core(folder: Path, where: Where, key: str) -> Path:

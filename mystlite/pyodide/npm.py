@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import shutil
 import tarfile
 import tempfile
@@ -11,10 +12,12 @@ from pathlib import Path
 
 from .. import proc
 from ..errors import MystliteError
+from ..files import file_digest
 from ..log import Reporter
 
 # What the browser needs from the npm package; the rest (types, maps, classic script, demo pages) is left out.
 CORE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+MANIFEST = "manifest.json"  # sha256 of each extracted core file, checked whenever the cache is used
 OFFLINE_HINT = ("without network access, set `mystlite.pyodide` in myst.yml to a local pyodide tarball or folder, "
                 "or copy a filled download cache to $MYSTLITE_CACHE_DIR")
 
@@ -42,11 +45,15 @@ def fetch_core(version: str, cache: Path, reporter: Reporter) -> Path:
     """The extracted core files of `pyodide@version`, verified against npm's published integrity."""
     home = cache / "pyodide" / version
     core = home / "core"
-    if all((core / name).is_file() for name in CORE_FILES):
-        return core
-    home.mkdir(parents=True, exist_ok=True)
     tarball = home / f"pyodide-{version}.tgz"
     integrity_file = home / "integrity.txt"
+    known = integrity_file.read_text().strip() if integrity_file.is_file() else None
+    if known and core_is_intact(core, known):
+        return core
+    if (core / MANIFEST).exists():
+        reporter.warn(f"the cached pyodide core in {core} does not match what was extracted from the "
+                      f"verified package; extracting it again")
+    home.mkdir(parents=True, exist_ok=True)
     with reporter.step(f"fetching pyodide {version} core with npm"):
         if not integrity_file.is_file():
             integrity = _npm(["view", f"pyodide@{version}", "dist.integrity"], home)
@@ -64,11 +71,23 @@ def fetch_core(version: str, cache: Path, reporter: Reporter) -> Path:
                 if not _sri_matches(packed, integrity):
                     raise MystliteError(f"pyodide@{version} from npm does not match its published integrity hash")
                 packed.replace(tarball)
-        extract_core(tarball, core)
+        extract_core(tarball, core, integrity)
     return core
 
 
-def extract_core(tarball: Path, dest: Path) -> None:
+def core_is_intact(core: Path, integrity: str) -> bool:
+    """The extracted core files are the ones taken from the package with this integrity, byte for byte."""
+    try:
+        manifest = json.loads((core / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if manifest.get("integrity") != integrity or not isinstance(files, dict) or sorted(files) != sorted(CORE_FILES):
+        return False
+    return all((core / name).is_file() and file_digest(core / name) == files[name] for name in CORE_FILES)
+
+
+def extract_core(tarball: Path, dest: Path, integrity: str) -> None:
     """Unpack only the core files, into a temporary folder first so a half-written core is never used."""
     tmp = dest.with_name(dest.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -80,5 +99,7 @@ def extract_core(tarball: Path, dest: Path) -> None:
                 raise MystliteError(f"{tarball.name} has no {name}; is it a pyodide package?")
             with archive.extractfile(members[name]) as src, (tmp / name).open("wb") as out:
                 shutil.copyfileobj(src, out)
+    manifest = {"integrity": integrity, "files": {name: file_digest(tmp / name) for name in CORE_FILES}}
+    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
     shutil.rmtree(dest, ignore_errors=True)
     tmp.replace(dest)

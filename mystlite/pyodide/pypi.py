@@ -13,7 +13,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from .. import proc
 from ..files import file_digest
 from ..errors import MystliteError
-from .wheelinfo import PYODIDE_PYTHON
+from .wheelinfo import PYODIDE_PYTHON, record_problem
 
 PIP_TARGET = ["--only-binary=:all:", "--no-deps", "--python-version", PYODIDE_PYTHON,
               "--platform", "any", "--implementation", "py", "--abi", "none"]
@@ -39,12 +39,18 @@ class WheelCache:
             except ValueError:
                 continue
             if canonicalize_name(wname) == name and str(wversion) == version:
-                record = self._digest_file(wheel)
-                if record.is_file() and record.read_text().strip() == file_digest(wheel):
+                if self.intact(wheel):
                     return wheel
-                wheel.unlink()
-                record.unlink(missing_ok=True)
+                wheel.unlink()  # downloaded again by the caller
+                self._digest_file(wheel).unlink(missing_ok=True)
         return None
+
+    def intact(self, wheel: Path) -> bool:
+        """The sha256 recorded at download matches, and so does every file against the wheel's own RECORD
+        (a wheel altered together with our record is still caught unless its RECORD was rewritten too)."""
+        record = self._digest_file(wheel)
+        return (record.is_file() and record.read_text().strip() == file_digest(wheel)
+                and record_problem(wheel) is None)
 
     def remembered(self, requirement: str) -> Path | None:
         """The wheel an unpinned requirement resolved to last time, when it is still cached and intact."""

@@ -96,6 +96,9 @@ def read_wheel(path: Path, where: Where | None = None) -> WheelInfo:
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
+            unsafe = next((n for n in names if not _safe_entry(n)), None)
+            if unsafe is not None:  # an installer would write it outside site-packages
+                raise MystliteError(f"{path.name} has an unsafe entry {unsafe!r} (absolute or with '..')", where)
             meta_name = next((n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")), None)
             if meta_name is None:
                 raise MystliteError(f"{path.name} has no .dist-info/METADATA; it is not a wheel", where)
@@ -118,6 +121,38 @@ def read_wheel(path: Path, where: Where | None = None) -> WheelInfo:
     imports = tuple(top_level) if top_level else _import_names(names)
     return WheelInfo(path, canonicalize_name(name), str(version), frozenset(tags), tuple(requires), imports,
                      file_digest(path))
+
+
+def _safe_entry(name: str) -> bool:
+    parts = name.replace("\\", "/").split("/")
+    return not (name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"))
+
+
+def record_problem(path: Path) -> str | None:
+    """Why a wheel's files do not match its own RECORD (each file's sha256), or None when they all do."""
+    import base64
+    import csv
+    import hashlib
+    import io
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            record_name = next((n for n in names if n.count("/") == 1 and n.endswith(".dist-info/RECORD")), None)
+            if record_name is None:
+                return "it has no RECORD"
+            for row in csv.reader(io.StringIO(archive.read(record_name).decode("utf-8", "replace"))):
+                if len(row) < 2 or not row[1]:
+                    continue
+                name, (algorithm, _, expected) = row[0], row[1].partition("=")
+                if name not in names:
+                    return f"{name} is in RECORD but not in the wheel"
+                digest = hashlib.new(algorithm, archive.read(name)).digest()
+                if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != expected:
+                    return f"{name} does not match its RECORD hash"
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        return f"it cannot be read ({err})"
+    return None
 
 
 def _import_names(names: list[str]) -> tuple[str, ...]:
