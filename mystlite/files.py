@@ -23,16 +23,22 @@ def is_skipped(rel: Path) -> bool:
     return any(part.startswith(".") or part in SKIPPED_DIRS for part in rel.parts)
 
 
-def project_files(root: Path, exclude: Path | None = None) -> Iterator[Path]:
+def project_files(root: Path, exclude: Path | None = None, links: list[Path] | None = None) -> Iterator[Path]:
     """Every file of a project folder in a stable order, without hidden names and SKIPPED_DIRS.
-    `exclude` is one more folder to leave out (a resolved path, such as a custom output folder)."""
+    `exclude` is one more folder to leave out (a resolved path, such as a custom output folder).
+    Symlinked folders are not entered; when `links` is given, they are appended to it."""
     for folder, dirs, names in os.walk(root):
         here = Path(folder)
         dirs[:] = sorted(d for d in dirs if not is_skipped(Path(d))
                          and (exclude is None or (here / d).resolve() != exclude))
+        if links is not None:
+            links.extend(here / d for d in dirs if (here / d).is_symlink())
         for name in sorted(names):
-            if not name.startswith("."):
+            # a broken or looping symlink is no content (contents name it as an error themselves)
+            if not name.startswith(".") and (here / name).exists():
                 yield here / name
+            elif links is not None and (here / name).is_symlink():
+                links.append(here / name)
 
 
 def _same(dest: Path, source: Path | bytes) -> bool:

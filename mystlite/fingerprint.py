@@ -28,7 +28,11 @@ def _digest(path: Path) -> str | None:
 def _walk(root: Path, exclude: Path | None = None) -> dict[str, str | None]:
     if root.is_file():
         return {str(root): _digest(root)}
-    return {str(path): _digest(path) for path in project_files(root, exclude)}
+    links: list[Path] = []
+    found = {str(path): _digest(path) for path in project_files(root, exclude, links)}
+    # a symlinked folder (contents may follow it) or a broken link counts by where it points
+    found.update({str(path): f"symlink:{os.readlink(path)}" for path in links})
+    return found
 
 
 def current(root: Path, output: Path, external: list[str], options: dict) -> dict:

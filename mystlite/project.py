@@ -8,11 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .config import Config
 from .config.jupyter import page_compute_opt_out
-from .config.yamlfile import key_name
+from .config.yamlfile import YamlDoc, key_name, not_utf8, parse_yaml
 from .errors import MystliteError, Where
 from .files import LEGACY_RECORD, WORK_DIR, is_skipped
 
@@ -136,44 +134,51 @@ def _toc_file(root: Path, name: str) -> Path | None:
     return None
 
 
-def read_frontmatter(source: Path) -> tuple[str, dict]:
+def read_frontmatter(source: Path) -> tuple[str, YamlDoc]:
     """(kind, frontmatter) of a page file. Broken YAML or notebook JSON is a one-line error."""
+    try:
+        raw = source.read_bytes()
+    except OSError as err:
+        raise MystliteError(f"cannot read: {err.strerror}", Where(source)) from None
+    try:
+        text = raw.decode("utf-8-sig")  # a BOM before the frontmatter is not content
+    except UnicodeDecodeError as err:
+        raise MystliteError(f"not UTF-8 text: {not_utf8(err)}", Where(source)) from None
     if source.suffix == ".ipynb":
         try:
-            notebook = json.loads(source.read_text(encoding="utf-8"))
+            notebook = json.loads(text)
         except json.JSONDecodeError as err:
             raise MystliteError(f"invalid notebook JSON: {err.msg} (column {err.colno})",
                                 Where(source, err.lineno)) from None
-        except UnicodeDecodeError:
-            raise MystliteError("invalid notebook: not UTF-8 text", Where(source)) from None
         if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
             raise MystliteError("invalid notebook: no list of cells", Where(source))
-        front: dict = {}
+        for number, cell in enumerate(notebook["cells"], 1):
+            if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+                raise MystliteError(f"invalid notebook: cell {number} is not an object with a cell_type",
+                                    Where(source))
+            if not isinstance(cell.get("source", ""), (str, list)):
+                raise MystliteError(f"invalid notebook: cell {number}'s source is not text", Where(source))
+        front = YamlDoc(source, {})
         cells = notebook["cells"]
         if cells and cells[0].get("cell_type") in ("markdown", "raw"):
-            text = cells[0].get("source", "")
-            text = "".join(text) if isinstance(text, list) else str(text)
-            front = _parse_frontmatter(text, source)
+            cell_text = cells[0].get("source", "")
+            cell_text = "".join(map(str, cell_text)) if isinstance(cell_text, list) else str(cell_text)
+            front = _parse_frontmatter(cell_text, source)
         return NOTEBOOK, front
-    text = source.read_text(encoding="utf-8", errors="replace")
     front = _parse_frontmatter(text, source)
-    return (MD_NOTEBOOK if "kernelspec" in front or "jupytext" in front else MARKDOWN), front
+    return (MD_NOTEBOOK if "kernelspec" in front.data or "jupytext" in front.data else MARKDOWN), front
 
 
-def _parse_frontmatter(text: str, source: Path) -> dict:
+def _parse_frontmatter(text: str, source: Path) -> YamlDoc:
     match = FRONTMATTER.match(text)
     if not match:
-        return {}
-    try:
-        data = yaml.safe_load(match.group(1))
-    except yaml.MarkedYAMLError as err:
-        line = err.problem_mark.line + 2 if err.problem_mark else None  # +1 for the opening ---
-        raise MystliteError(f"frontmatter YAML error: {err.problem}", Where(source, line)) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
+        return YamlDoc(source, {})
+    doc = parse_yaml(match.group(1), source, first_line=2)  # +1 for the opening ---
+    if doc.data is None or doc.data == {}:
+        return YamlDoc(source, {})
+    if not isinstance(doc.data, dict):
         raise MystliteError("frontmatter must be a YAML mapping", Where(source, 2))
-    return data
+    return doc
 
 
 def load_project(config: Config) -> Project:
@@ -187,8 +192,9 @@ def load_project(config: Config) -> Project:
             continue
         seen.add(source)
         kind, front = read_frontmatter(source)
-        compute = config.jupyter is not None and kind != MARKDOWN and not page_compute_opt_out(front)
-        pages.append(Page(source, source.relative_to(root).as_posix(), kind, front, compute))
+        opt_out = page_compute_opt_out(front.data, front.where)
+        compute = config.jupyter is not None and kind != MARKDOWN and not opt_out
+        pages.append(Page(source, source.relative_to(root).as_posix(), kind, front.data, compute))
     if not pages:
         raise MystliteError("no pages found (.md or .ipynb files, or project.toc entries)", Where(config.file))
     problem = output_problem(config, pages)

@@ -100,7 +100,8 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
         from .lite import build_lite
         from .pyodide import prepare_distribution
 
-        dist = prepare_distribution(config.options, config.file, resolve_cache_dir(cache_dir), reporter)
+        dist = prepare_distribution(config.options, config.file, resolve_cache_dir(cache_dir), reporter,
+                                    lambda index: config.where(("mystlite", "packages", index)))
         if dist.online_packages:
             lite.offline = False
             reporter.warn("the site is not fully offline: " + ", ".join(dist.online_packages) +

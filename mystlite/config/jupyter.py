@@ -11,7 +11,7 @@ import re
 from typing import Any, Callable
 from urllib.parse import urlparse
 
-from ..errors import Diagnostics, Where
+from ..errors import Diagnostics, MystliteError, Where
 from .yamlfile import KeyPath, key_name
 
 JUPYTER_KEYS = (
@@ -209,10 +209,18 @@ def project_jupyter(project: dict, diag: Diagnostics, where: Callable[[KeyPath],
     return normalize_jupyter(project[key], _Checker(diag, where, ("project", key)), project.get("github"))
 
 
-def page_compute_opt_out(frontmatter: dict) -> bool:
-    """A page turns compute off with `jupyter: false` (or `thebe: false`, or the string "false")."""
+def page_compute_opt_out(frontmatter: dict, where: Callable[[tuple], Where]) -> bool:
+    """A page turns compute off with `jupyter: false` (or `thebe: false`, or the string "false"). Other
+    values are MyST's project forms (true, 'lite', 'binder', an object); anything else is an error."""
     for key in ("thebe", "jupyter"):
         if key in frontmatter:
             value = frontmatter[key]
-            return value is False or (isinstance(value, str) and value.lower() == "false")
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                value = value.lower() == "true"
+            if value is False:
+                return True
+            if value is True or value is None or isinstance(value, dict) or value in ("lite", "binder"):
+                return False
+            raise MystliteError(f"must be true, false, 'lite', 'binder' or an object, not {describe(value)}",
+                                where((key,)), key)
     return False

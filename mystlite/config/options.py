@@ -136,7 +136,7 @@ def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[K
         try:
             Requirement(text)
         except InvalidRequirement as err:
-            diag.error(f"not a valid requirement {text!r}: {err}", where(path), key_name(path))
+            diag.error(f"not a valid requirement {text!r}: {str(err).splitlines()[0]}", where(path), key_name(path))
             continue
         packages.append(text)
 

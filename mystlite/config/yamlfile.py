@@ -15,6 +15,7 @@ import yaml
 from ..errors import MystliteError, Where
 
 KeyPath = tuple  # of str (mapping keys) and int (sequence indexes)
+MAX_VALUES = 200_000
 
 
 @dataclass
@@ -44,41 +45,74 @@ def key_name(path: KeyPath) -> str:
     return text
 
 
-def _to_value(node: yaml.Node, path: KeyPath, file: Path, places: dict, loader: yaml.SafeLoader) -> Any:
-    places[path] = Where(file, node.start_mark.line + 1)
+def _to_value(node: yaml.Node, path: KeyPath, file: Path, places: dict, loader: yaml.SafeLoader,
+              first_line: int = 1, active: frozenset = frozenset()) -> Any:
+    line = node.start_mark.line + first_line
+    places[path] = Where(file, line)
+    loader.values_made = getattr(loader, "values_made", 0) + 1
+    if loader.values_made > MAX_VALUES:  # aliases of aliases can expand a small file exponentially
+        raise MystliteError(f"the YAML expands to more than {MAX_VALUES} values (aliases?)", Where(file, line))
+    if id(node) in active:  # an alias to one of its own ancestors (`toc: &t [{children: *t}]`)
+        raise MystliteError("a YAML alias refers to a mapping or list that contains it (a cycle)", Where(file, line),
+                            key_name(path) or None)
+    active = active | {id(node)}
     if isinstance(node, yaml.MappingNode):
+        merge_keys = any(key_node.tag == "tag:yaml.org,2002:merge" for key_node, _ in node.value)
+        if not merge_keys:  # with `<<:` later keys override merged ones, as YAML means them to
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = loader.construct_object(key_node, deep=True) if isinstance(key_node, yaml.ScalarNode) else None
+                key_line = key_node.start_mark.line + first_line
+                if key is not None and key in seen:
+                    raise MystliteError(f"duplicate key {key!r} (first at line {seen[key]})", Where(file, key_line),
+                                        key_name((*path, str(key))))
+                seen.setdefault(key, key_line)
         loader.flatten_mapping(node)  # resolves `<<:` merge keys
         result = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) or key is None:
-                raise MystliteError("mapping keys must be plain scalars", Where(file, key_node.start_mark.line + 1))
+                raise MystliteError("mapping keys must be plain scalars", Where(file, key_node.start_mark.line + first_line))
             key = str(key) if not isinstance(key, str) else key
             child = (*path, key)
-            result[key] = _to_value(value_node, child, file, places, loader)
-            places[child] = Where(file, key_node.start_mark.line + 1)
+            result[key] = _to_value(value_node, child, file, places, loader, first_line, active)
+            places[child] = Where(file, key_node.start_mark.line + first_line)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_to_value(item, (*path, i), file, places, loader) for i, item in enumerate(node.value)]
+        return [_to_value(item, (*path, i), file, places, loader, first_line, active) for i, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
 
 
 def load_yaml(file: Path) -> YamlDoc:
     """Parse one YAML file; syntax errors become a MystliteError with line and column."""
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_bytes().decode("utf-8-sig")  # a BOM is not content
     except FileNotFoundError:
         raise MystliteError("file not found", Where(file)) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise MystliteError(f"cannot read: {err}", Where(file)) from None
+    except UnicodeDecodeError as err:
+        raise MystliteError(f"not UTF-8 text: {not_utf8(err)}", Where(file)) from None
+    except OSError as err:
+        raise MystliteError(f"cannot read: {err.strerror}", Where(file)) from None
+    return parse_yaml(text, file)
+
+
+def not_utf8(err: UnicodeDecodeError) -> str:
+    line = err.object[:err.start].count(b"\n") + 1
+    return f"byte 0x{err.object[err.start]:02x} on line {line} (save the file as UTF-8)"
+
+
+def parse_yaml(text: str, file: Path, first_line: int = 1) -> YamlDoc:
+    """Parse YAML text that starts on `first_line` of `file` (frontmatter starts on line 2)."""
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         places: dict = {}
-        data = {} if node is None else _to_value(node, (), file, places, loader)
+        data = {} if node is None else _to_value(node, (), file, places, loader, first_line)
+    except RecursionError:
+        raise MystliteError("YAML nested too deeply", Where(file)) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else None
+        line = mark.line + first_line if mark else None
         column = f", column {mark.column + 1}" if mark else ""
         problem = err.problem or err.context or "invalid YAML"
         raise MystliteError(f"YAML syntax error{column}: {problem}", Where(file, line)) from None

@@ -63,37 +63,52 @@ def collect_contents(project: Project, work: Path) -> DriveContents:
             target = str(Path(page.path).with_suffix(".ipynb").as_posix())
             drive.files[target] = for_lite_kernel(md_notebook_to_ipynb(page.source, work / "converted"))
             drive.notebooks[page.path] = target
-    config_file = project.config.file
-    for index, path in enumerate(project.config.options.contents):
+    config = project.config
+    for index, path in enumerate(config.options.contents):
         key = f"mystlite.contents[{index}]"
+        where = config.where(("mystlite", "contents", index))
         if not path.exists():
-            raise MystliteError(f"not found: {_shown(path, root)}", Where(config_file), key)
+            raise MystliteError(f"not found: {_shown(path, root)}", where, key)
         if not inside(path, root):
-            raise MystliteError(f"is outside the project folder: {_shown(path, root)}", Where(config_file), key)
-        for file in _walk(path, root, config_file, key):
+            raise MystliteError(f"is outside the project folder: {_shown(path, root)}", where, key)
+        for file in _walk(path, root, where, key):
             drive.files.setdefault(file.relative_to(root).as_posix(), file)
     return drive
 
 
-def _walk(path: Path, root: Path, config_file: Path, key: str):
-    """Files under a contents path; hidden and build folders are skipped, escapes are errors."""
+def _walk(path: Path, root: Path, where: Where, key: str):
+    """Files under a contents path; hidden and build folders are skipped, escapes and loops are errors."""
     if path.is_file():
         yield path
         return
-    for folder, dirs, files in os.walk(path, followlinks=True):
+    if path.is_symlink() and not path.exists():
+        raise MystliteError(f"{_shown(path, root)} is a broken or looping symlink", where, key)
+    seen: set[str] = set()
+    for folder, dirs, files in os.walk(path, followlinks=True, onerror=_raise):
         here = Path(folder)
+        real = os.path.realpath(here)
+        if real in seen:
+            raise MystliteError(f"{_shown(here, root)} is a symlink loop (it leads back to a folder already "
+                                f"included)", where, key)
+        seen.add(real)
         dirs[:] = sorted(d for d in dirs if not is_skipped(Path(d)))
         for name in sorted(files):
             file = here / name
             if is_skipped(Path(name)):
                 continue
+            if not file.exists():
+                raise MystliteError(f"{_shown(file, root)} is a broken or looping symlink", where, key)
             if not inside(file, root):
-                raise MystliteError(f"{_shown(file, root)} links outside the project folder", Where(config_file), key)
+                raise MystliteError(f"{_shown(file, root)} links outside the project folder", where, key)
             yield file
         for d in dirs:
             if not inside(here / d, root):
                 raise MystliteError(f"{_shown(here / d, root)} links outside the project folder",
-                                    Where(config_file), key)
+                                    where, key)
+
+
+def _raise(err: OSError) -> None:
+    raise err
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -41,9 +41,21 @@ def myst_script() -> Path:
     return Path(mystmd_py.__file__).parent / "myst.cjs"
 
 
-def _source_files(root: Path, output: Path) -> dict[str, Path]:
-    return {path.relative_to(root).as_posix(): path for path in project_files(root, output)
-            if path.name not in ("myst.yml", "myst.yaml")}
+BOM = b"\xef\xbb\xbf"
+
+
+def _source_files(root: Path, output: Path) -> dict[str, Path | bytes]:
+    files: dict[str, Path | bytes] = {}
+    for path in project_files(root, output):
+        if path.name in ("myst.yml", "myst.yaml"):
+            continue
+        rel = path.relative_to(root).as_posix()
+        files[rel] = path
+        if path.suffix == ".md":
+            with path.open("rb") as handle:
+                if handle.read(3) == BOM:  # mystmd would show the frontmatter as text
+                    files[rel] = path.read_bytes()[3:]
+    return files
 
 
 def mirror_config(project: Project) -> tuple[bytes, bool]:

@@ -13,6 +13,7 @@ import sys
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
 from jupyterlite_pyodide_kernel.constants import PYODIDE_CDN_URL, PYODIDE_VERSION
@@ -25,7 +26,7 @@ from ..files import file_digest
 from ..log import Reporter
 from .bytecode import compiled_stdlib
 from .npm import CORE_FILES, fetch_core
-from .pypi import WheelCache
+from .pypi import PackageNotFound, WheelCache
 from .wheelinfo import WheelInfo, browser_tag_problem, read_wheel
 
 KERNEL_EXTENSION = "@jupyterlite/pyodide-kernel-extension"
@@ -91,7 +92,9 @@ def custom_wheel_files(options: Options, config_file: Path, abi: str) -> list[Wh
     return found
 
 
-def prepare_distribution(options: Options, config_file: Path, cache: Path, reporter: Reporter) -> Distribution:
+def prepare_distribution(options: Options, config_file: Path, cache: Path, reporter: Reporter,
+                         package_where: Callable[[int], Where] | None = None) -> Distribution:
+    """`package_where(i)` is where mystlite.packages[i] is written, for messages."""
     source = options.pyodide
     if source.mode == "cdn":
         custom = custom_wheel_files(options, config_file, abi="")
@@ -114,12 +117,27 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
         resolver.add_local(info)
     declared = [Requirement(text) for text in options.packages]
     with reporter.step("resolving the browser's packages"):
-        resolver.resolve([Requirement(n) for n in STARTUP] + declared +
-                         [Requirement(info.name) for info in custom])
+        try:
+            resolver.resolve([Requirement(n) for n in STARTUP] + declared +
+                             [Requirement(info.name) for info in custom])
+        except PackageNotFound as err:
+            raise _name_the_package(err, declared, resolver, package_where) from None
     preload = list(STARTUP) + [canonicalize_name(r.name) for r in declared]
     stdlib = compiled_stdlib(core, cache, reporter)
     return Distribution(source.mode, PYODIDE_VERSION, core, stdlib, resolver.lock(), resolver.files(), preload,
                         custom, resolver.online)
+
+
+def _name_the_package(err: PackageNotFound, declared: list[Requirement], resolver: "LockResolver",
+                      package_where: Callable[[int], Where] | None) -> MystliteError:
+    """The missing package as the author wrote it (myst.yml:line mystlite.packages[i]), or what needed it."""
+    name = canonicalize_name(Requirement(err.requirement).name)
+    for index, req in enumerate(declared):
+        if canonicalize_name(req.name) == name:
+            return MystliteError(err.message, package_where(index) if package_where else None,
+                                 f"mystlite.packages[{index}]", err.hint)
+    needed_by = resolver.needed_by.get(name)
+    return MystliteError(f"{err.message} (needed by {needed_by})" if needed_by else err.message, hint=err.hint)
 
 
 class LockResolver:
@@ -132,6 +150,7 @@ class LockResolver:
         self.entries: dict[str, dict] = {}
         self.paths: dict[str, Path] = {}
         self.online: list[str] = []
+        self.needed_by: dict[str, str] = {}  # package -> what asked for it, for messages
 
     def add_local(self, info: WheelInfo) -> None:
         self.local[info.name] = info
@@ -171,6 +190,7 @@ class LockResolver:
                 else:
                     text = f"{name}=={PINS[name]}" if name in PINS and not req.specifier else str(req)
                     downloads[text] = (name, needed_by)
+                    self.needed_by.setdefault(name, needed_by)
             next_queue += self._download(downloads)
             queue = next_queue
 

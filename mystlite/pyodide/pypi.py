@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -17,6 +18,16 @@ from .wheelinfo import PYODIDE_PYTHON, record_problem
 
 PIP_TARGET = ["--only-binary=:all:", "--no-deps", "--python-version", PYODIDE_PYTHON,
               "--platform", "any", "--implementation", "py", "--abi", "none"]
+
+
+class PackageNotFound(MystliteError):
+    """pip found no pure-Python wheel for a requirement (a typo, or a package with only compiled builds)."""
+
+    def __init__(self, requirement: str):
+        self.requirement = requirement
+        super().__init__(f"no pure-Python wheel of {requirement} for the browser's Python {PYODIDE_PYTHON} was found",
+                         hint="check the name; a package that exists only as a compiled pyodide build needs "
+                              "`mystlite.pyodide` to point at a pyodide distribution")
 
 
 class WheelCache:
@@ -78,6 +89,9 @@ class WheelCache:
             if result.returncode != 0:
                 lines = [l for l in result.stderr.splitlines() if l.startswith("ERROR")] or result.stderr.splitlines()
                 detail = lines[0] if lines else "pip failed"
+                missing = re.search(r"No matching distribution found for (\S+)", result.stderr)
+                if missing:
+                    raise PackageNotFound(missing.group(1))
                 raise MystliteError(
                     f"could not download pure-Python wheels for the browser ({', '.join(requirements)}): {detail}",
                     hint="check the network or your pip index settings; packages that only exist as compiled "
