@@ -7,10 +7,12 @@ import functools
 import http.server
 import os
 import posixpath
+import threading
 import urllib.parse
 from pathlib import Path
 
 from .errors import MystliteError, Where
+from .files import file_digest
 from .log import Reporter
 
 MIME_TYPES = {
@@ -25,6 +27,9 @@ MIME_TYPES = {
     ".svg": "image/svg+xml",
     ".css": "text/css",
 }
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def normalize_base_url(base_url: str | None) -> str:
@@ -52,22 +57,55 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         rel = posixpath.normpath(parsed[len(self.base_url):] or ".")
         if rel.startswith("..") or os.path.isabs(rel) or "\\" in rel or "\x00" in rel:
             return ""
-        full = (self.root / rel).resolve()
+        try:
+            full = (self.root / rel).resolve()
+        except (OSError, ValueError, RuntimeError):  # a name too long, a loop: nothing to serve
+            return ""
         if full != self.root and self.root not in full.parents:
             return ""
         result = str(full)
-        if parsed.endswith("/") and full.is_dir():
+        if parsed.endswith("/") and os.path.isdir(full):
             result += "/"
         return result
 
     def send_head(self):
-        if self.translate_path(self.path) == "":
+        """A file with an ETag from its content; a folder only through its index.html (no listings).
+        No Last-Modified: JupyterLite's files carry fixed times, so dates cannot tell builds apart."""
+        path = self.translate_path(self.path)
+        if path and os.path.isdir(path):
+            if not urllib.parse.urlsplit(self.path).path.endswith("/"):
+                parts = urllib.parse.urlsplit(self.path)
+                self.send_response(301)
+                self.send_header("Location", urllib.parse.urlunsplit(parts._replace(path=parts.path + "/")))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            path = os.path.join(path, "index.html")
+        try:
+            handle = open(path, "rb") if path and os.path.isfile(path) else None
+        except OSError:
+            handle = None
+        if handle is None:
             self.send_error(404, "Not found")
             return None
-        return super().send_head()
+        stat = os.fstat(handle.fileno())
+        etag = self.server.etag(path, stat)
+        wanted = self.headers.get("If-None-Match", "")
+        if etag in [tag.strip() for tag in wanted.split(",")]:
+            handle.close()
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return None
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Length", str(stat.st_size))
+        self.send_header("ETag", etag)
+        self.end_headers()
+        return handle
 
     def end_headers(self):
-        # A preview should always show the latest build.
+        # A preview should always show the latest build: revalidate every time (cheap with ETags).
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
@@ -78,21 +116,47 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 class SiteServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
+    def __init__(self, *args, reporter: Reporter, **kwargs):
+        self.reporter = reporter
+        self._etags: dict[tuple, str] = {}
+        self._etag_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def etag(self, path: str, stat: os.stat_result) -> str:
+        """A strong ETag from the file's sha256, computed once per file version (a rebuild makes new files)."""
+        key = (path, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        with self._etag_lock:
+            if key in self._etags:
+                return self._etags[key]
+        tag = f'"{file_digest(Path(path))[:32]}"'
+        with self._etag_lock:
+            if len(self._etags) > 20_000:
+                self._etags.clear()
+            self._etags[key] = tag
+        return tag
+
     def handle_error(self, request, client_address):
-        # A browser that drops a connection mid-transfer is normal (navigation, cancelled prefetch).
+        # A browser that drops a connection mid-transfer is normal (navigation, cancelled prefetch); anything
+        # else is one line in verbose mode, never a traceback on the terminal.
         import sys
 
-        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
-            super().handle_error(request, client_address)
+        error = sys.exc_info()[1]
+        if not isinstance(error, (ConnectionResetError, BrokenPipeError)):
+            self.reporter.detail(f"serve: {client_address[0]}: {type(error).__name__}: {error}")
 
 
 def make_server(root: Path, host: str, port: int, base_url: str, reporter: Reporter) -> SiteServer:
     handler = functools.partial(SiteHandler, root=root.resolve(), base_url=normalize_base_url(base_url),
                                 reporter=reporter)
+    if not 0 <= port <= 65535:
+        raise MystliteError(f"--port must be between 0 and 65535, not {port}")
+    if host not in LOOPBACK:
+        reporter.warn(f"serving on {host}, not only on this machine: anyone who can reach it can read the site")
     try:
-        return SiteServer((host, port), handler)
-    except OSError as err:
-        raise MystliteError(f"cannot listen on {host}:{port}: {err.strerror}",
+        return SiteServer((host, port), handler, reporter=reporter)
+    except (OSError, OverflowError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        raise MystliteError(f"cannot listen on {host}:{port}: {reason}",
                             hint="choose another port with --port, or --port 0 for any free one") from None
 
 

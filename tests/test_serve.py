@@ -76,3 +76,88 @@ def test_serve_command_starts_and_refuses_a_missing_site(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def request(served, path: str, headers: dict | None = None) -> http.client.HTTPResponse:
+    host, port = served.server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=5)
+    conn.request("GET", path, headers=headers or {})
+    response = conn.getresponse()
+    response.read()
+    return response
+
+
+def test_no_directory_listings(site, serve):
+    served = serve(site)
+    status, _, body = get(served, "/lite/")
+    assert status == 404 and b"a.wasm" not in body and b"x.json" not in body
+    assert get(served, "/lite/static/")[0] == 404
+    response = request(served, "/lite")
+    assert response.status == 301 and response.getheader("Location") == "/lite/"
+
+
+def raw_request(served, data: bytes) -> bytes:
+    import socket
+
+    with socket.create_connection(served.server.server_address[:2], timeout=5) as sock:
+        sock.sendall(data)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("data, status", [
+    (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", b"414"),
+    (b"GET /" + b"a/" * 3000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"404"),
+    (b"GET /" + b"b" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"404"),
+    (b"GET /%ff%fe%00 HTTP/1.1\r\nHost: x\r\n\r\n", b"404"),
+    (b"\x16\x03\x01\x02\x00\r\n\r\n", b"400"),
+    (b"GET\r\n\r\n", b"400"),
+    (b"GET / HTTP/1.1\r\nX: " + b"h" * 70000 + b"\r\n\r\n", b"431"),
+])
+def test_odd_requests_get_a_status_not_a_traceback(site, serve, capfd, data, status):
+    answer = raw_request(serve(site), data)
+    assert status in answer.split(b"\r\n")[0] or f"Error code: {status.decode()}".encode() in answer
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_etag_follows_content_even_with_the_same_size_and_time(site, serve):
+    import os
+
+    served = serve(site)
+    path = site / "lite" / "x.json"
+    stat = path.stat()
+    first = request(served, "/lite/x.json")
+    tag = first.getheader("ETag")
+    assert first.status == 200 and tag and first.getheader("Last-Modified") is None
+    assert request(served, "/lite/x.json", {"If-None-Match": tag}).status == 304
+    # a rebuild writes a new file with the same size and (clamped) time, as JupyterLite's files have
+    path.unlink()
+    path.write_text("[]")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    again = request(served, "/lite/x.json", {"If-None-Match": tag,
+                                             "If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"})
+    assert again.status == 200 and again.getheader("ETag") != tag
+
+
+def test_host_warning_and_port_range(tmp_path):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("hi")
+    for port in ("70000", "-1"):
+        result = subprocess.run([sys.executable, "-m", "mystlite", "serve", str(tmp_path / "site"), "--port", port],
+                                capture_output=True, text=True)
+        assert result.returncode == 1
+        assert result.stderr.strip() == f"error: --port must be between 0 and 65535, not {port}"
+    from mystlite.log import Reporter
+    from mystlite.serve import make_server
+
+    reporter = Reporter(quiet=True)
+    server = make_server(tmp_path / "site", "0.0.0.0", 0, "/", reporter)
+    server.server_close()
+    assert reporter.warnings == ["serving on 0.0.0.0, not only on this machine: anyone who can reach it can read "
+                                 "the site"]
