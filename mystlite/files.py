@@ -6,6 +6,7 @@ Unchanged files keep their bytes and times, so the doit tasks downstream stay up
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -97,6 +98,19 @@ def file_digest(path: Path, algorithm: str = "sha256") -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def read_json(path: Path):
+    """A record or stamp written by us, or None when it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a whole file atomically (a kill never leaves half a record)."""
+    write_if_changed(path, text.encode())
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from . import __version__
-from .files import WORK_DIR, file_digest, project_files, tree_digest
+from .files import WORK_DIR, file_digest, project_files, tree_digest, write_text
 
 RECORD = f"{WORK_DIR}/fingerprint.json"
 
@@ -79,7 +79,7 @@ def snapshot(project_dir: Path, output: Path, external: list[Path], base_url: st
 
 def record(project_dir: Path, inputs: dict, output: Path) -> None:
     data = {**inputs, "published_output": str(output), "published": tree_digest(output)}
-    (Path(project_dir).resolve() / RECORD).write_text(json.dumps(data))
+    write_text(Path(project_dir).resolve() / RECORD, json.dumps(data))
 
 
 def forget(project_dir: Path) -> None:

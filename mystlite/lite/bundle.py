@@ -26,7 +26,7 @@ from ..project import Project
 from ..pyodide import Distribution, kernel_extension_dir
 from ..pyodide.npm import CORE_FILES
 from .contents import DriveContents, collect_contents
-from ..files import sync_folder, tree_digest, write_if_changed
+from ..files import read_json, sync_folder, tree_digest, write_if_changed, write_text
 
 # Only the apps the site links to: the notebook app ("Open in JupyterLite") and the REPL.
 APPS = ("notebooks", "repl")
@@ -103,19 +103,20 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
     build by construction.
     """
     src, out = work / "lite-src", work / "lite"
+    fresh, build_src = work / "lite.new", work / "lite-build-src"
+    for leftover in (fresh, build_src):  # from a build that was killed
+        remove(leftover)
     src.mkdir(parents=True, exist_ok=True)
     drive = stage(project, dist, src, work)
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_EPOCH)
     stamp_file = work / "lite.stamp.json"
     stamp = {"inputs": tree_digest(src), "epoch": epoch, "apps": list(APPS), "jupyterlite": JUPYTERLITE_VERSION}
-    if stamp_file.is_file() and out.joinpath("jupyter-lite.json").is_file():
-        saved = json.loads(stamp_file.read_text())
-        if saved == {**stamp, "output": tree_digest(out)}:
+    if out.joinpath("jupyter-lite.json").is_file():
+        if read_json(stamp_file) == {**stamp, "output": tree_digest(out)}:
             return LiteBundle(out, drive.notebooks, 0, sorted(drive.files))
     stamp_file.unlink(missing_ok=True)
     # jupyterlite clamps the times of its inputs, so build from a private copy of the staged folder
-    fresh, build_src = work / "lite.new", work / "lite-build-src"
-    for folder in (fresh, build_src, work / "lite-cache", work / "lite.doit.db"):
+    for folder in (work / "lite-cache", work / "lite.doit.db"):
         remove(folder)
     shutil.copytree(src, build_src)
     ran = run_jupyterlite(build_src, fresh, work, epoch, reporter)
@@ -123,7 +124,7 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
     fresh.replace(out)
     remove(build_src)
     stamp["output"] = tree_digest(out)
-    stamp_file.write_text(json.dumps(stamp))
+    write_text(stamp_file, json.dumps(stamp))
     return LiteBundle(out, drive.notebooks, ran, sorted(drive.files))
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import MystliteError, Where
-from ..files import is_skipped
+from ..files import is_skipped, write_if_changed
 from ..project import MD_NOTEBOOK, NOTEBOOK, Project, inside
 
 # The pyodide kernel's spec: a notebook that names another kernel (python3) makes JupyterLite ask the reader.
@@ -40,8 +40,7 @@ def md_notebook_to_ipynb(source: Path, cache: Path) -> bytes:
     for index, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{index}"
     data = jupytext.writes(notebook, fmt="ipynb").encode("utf-8")
-    cache.mkdir(parents=True, exist_ok=True)
-    cached.write_bytes(data)
+    write_if_changed(cached, data)
     return data
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import MystliteError
-from ..files import sync_folder, tree_digest
+from ..files import read_json, sync_folder, tree_digest, write_text
 from ..log import Reporter
 from ..project import Project
 from ..runtime import STATIC as RUNTIME_DIR, runtime_files
@@ -47,11 +47,12 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     stamp = {"site": tree_digest(myst.site_dir), "notebooks": lite_notebooks, "renderer": RENDERER_VERSION,
              "compute": {p.path: p.compute for p in project.pages},
              "theme": tree_digest(THEME_DIR), "runtime": tree_digest(RUNTIME_DIR), "data": {p.path: page_data(p) for p in project.pages}}
-    if stamp_file.is_file() and folder.is_dir() and json.loads(stamp_file.read_text()) == stamp:
+    if folder.is_dir() and read_json(stamp_file) == stamp:
         return PagesBuild(folder)
+    stamp_file.unlink(missing_ok=True)  # a build killed while writing must not leave a stamp that vouches
     files = render_site(project, myst.site_dir, reporter, lite_notebooks, page_data)
     sync_folder(folder, files)
-    stamp_file.write_text(json.dumps(stamp))
+    write_text(stamp_file, json.dumps(stamp))
     return PagesBuild(folder)
 
 

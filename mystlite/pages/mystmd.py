@@ -17,7 +17,7 @@ import yaml
 
 from .. import proc
 from ..errors import MystliteError, Where
-from ..files import project_files, sync_folder
+from ..files import project_files, sync_folder, write_text
 from ..log import Reporter
 from ..node import find_node
 from ..project import Project
@@ -83,13 +83,15 @@ class MystRun:
         config_bytes, self.ours = mirror_config(project)
         files["myst.yml"] = config_bytes
         self.stamp, self.want = work / "pages-src.ok", f"{base_url or ''}"
+        # the stamp goes before the mirror changes: a build killed in between must not leave it vouching
+        stamp_ok = self.stamp.is_file() and self.stamp.read_text() == self.want
+        self.stamp.unlink(missing_ok=True)
         changed = sync_folder(mirror, files, keep=("_build",))
         self.site_dir, self.html_dir = mirror / "_build" / "site", mirror / "_build" / "html"
         self.proc: subprocess.Popen | None = None
-        if not changed and self.stamp.is_file() and self.stamp.read_text() == self.want \
-                and (self.site_dir / "config.json").is_file():
+        if not changed and stamp_ok and (self.site_dir / "config.json").is_file():
+            write_text(self.stamp, self.want)
             return
-        self.stamp.unlink(missing_ok=True)
         node = find_node()
         # NO_UPDATE_NOTIFIER: mystmd would otherwise ask the npm registry for a newer version on every build
         env = {**os.environ, "MYST_LANG": "PYTHON", "NO_UPDATE_NOTIFIER": "1"}
@@ -125,7 +127,7 @@ class MystRun:
                 more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
                 raise MystliteError(f"{errors[0]}{more}", hint="fix the page; the previous output was left as it was")
             raise MystliteError(f"mystmd failed: {(text.strip().splitlines() or ['no output'])[-1]}")
-        self.stamp.write_text(self.want)
+        write_text(self.stamp, self.want)
         reporter.done("MyST pages (mystmd)", time.perf_counter() - self.started)
         return MystOutput(self.site_dir, self.html_dir, self.ours)
 

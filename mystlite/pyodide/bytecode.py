@@ -10,7 +10,7 @@ import hashlib
 from pathlib import Path
 
 from .. import proc
-from ..files import file_digest
+from ..files import file_digest, write_text
 from ..errors import MystliteError
 from ..log import Reporter
 from ..node import find_node
@@ -39,5 +39,5 @@ def compiled_stdlib(core_dir: Path, cache: Path, reporter: Reporter) -> Path:
         detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise MystliteError(f"compiling pyodide's standard library failed: {detail}")
     partial.replace(target)
-    record.write_text(file_digest(target))
+    write_text(record, file_digest(target))
     return target

@@ -22,7 +22,7 @@ from packaging.utils import canonicalize_name
 
 from ..config import Options, PyodideSource
 from ..errors import MystliteError, Where
-from ..files import file_digest
+from ..files import file_digest, write_text
 from ..log import Reporter
 from .bytecode import compiled_stdlib
 from .npm import CORE_FILES, fetch_core
@@ -315,7 +315,7 @@ def _download(url: str, sha256: str | None, cache: Path, reporter: Reporter, whe
         part.unlink()
         raise MystliteError(f"the download of {url} has sha256 {digest}, not the {sha256} given", where, key)
     part.replace(archive)
-    record.write_text(digest)
+    write_text(record, digest)
     return archive
 
 

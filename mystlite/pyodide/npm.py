@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .. import proc
 from ..errors import MystliteError
-from ..files import file_digest
+from ..files import file_digest, write_text
 from ..log import Reporter
 
 # What the browser needs from the npm package; the rest (types, maps, classic script, demo pages) is left out.
@@ -59,7 +59,7 @@ def fetch_core(version: str, cache: Path, reporter: Reporter) -> Path:
             integrity = _npm(["view", f"pyodide@{version}", "dist.integrity"], home)
             if not integrity.startswith("sha"):
                 raise MystliteError(f"npm gave no integrity hash for pyodide@{version}: {integrity!r}")
-            integrity_file.write_text(integrity)
+            write_text(integrity_file, integrity)
         integrity = integrity_file.read_text().strip()
         if tarball.is_file() and not _sri_matches(tarball, integrity):
             reporter.warn(f"cached {tarball.name} did not match its integrity hash; fetching it again")

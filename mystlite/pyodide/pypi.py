@@ -12,7 +12,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from .. import proc
-from ..files import file_digest
+from ..files import file_digest, read_json, write_text
 from ..errors import MystliteError
 from .wheelinfo import PYODIDE_PYTHON, record_problem
 
@@ -65,18 +65,16 @@ class WheelCache:
 
     def remembered(self, requirement: str) -> Path | None:
         """The wheel an unpinned requirement resolved to last time, when it is still cached and intact."""
-        if not self.resolved_file.is_file():
-            return None
-        name = json.loads(self.resolved_file.read_text()).get(requirement)
+        name = (read_json(self.resolved_file) or {}).get(requirement)
         if not name:
             return None
         wname, wversion, _, _ = parse_wheel_filename(name)
         return self.find(str(wname), str(wversion))
 
     def remember(self, requirement: str, wheel: Path) -> None:
-        data = json.loads(self.resolved_file.read_text()) if self.resolved_file.is_file() else {}
+        data = read_json(self.resolved_file) or {}
         data[requirement] = wheel.name
-        self.resolved_file.write_text(json.dumps(data, indent=1, sort_keys=True))
+        write_text(self.resolved_file, json.dumps(data, indent=1, sort_keys=True))
 
     def download(self, requirements: list[str]) -> dict[str, Path]:
         """pip-download each requirement (one pip run for all); returns {requirement: wheel path}."""
@@ -100,7 +98,7 @@ class WheelCache:
             for wheel in Path(tmp).glob("*.whl"):
                 dest = self.root / wheel.name
                 wheel.replace(dest)
-                self._digest_file(dest).write_text(file_digest(dest))
+                write_text(self._digest_file(dest), file_digest(dest))
                 got[canonicalize_name(parse_wheel_filename(dest.name)[0])] = dest
         out = {}
         for req in requirements:
