@@ -192,7 +192,7 @@ def load_project(config: Config) -> Project:
             continue
         seen.add(source)
         kind, front = read_frontmatter(source)
-        opt_out = page_compute_opt_out(front.data, front.where)
+        opt_out = page_compute_opt_out(front.data, front.where, config.diagnostics)
         compute = config.jupyter is not None and kind != MARKDOWN and not opt_out
         pages.append(Page(source, source.relative_to(root).as_posix(), kind, front.data, compute))
     if not pages:

@@ -209,9 +209,15 @@ def project_jupyter(project: dict, diag: Diagnostics, where: Callable[[KeyPath],
     return normalize_jupyter(project[key], _Checker(diag, where, ("project", key)), project.get("github"))
 
 
-def page_compute_opt_out(frontmatter: dict, where: Callable[[tuple], Where]) -> bool:
+# Quarto's page form names a kernel (`jupyter: python3`); real projects carry it into MyST unchanged.
+QUARTO_KERNEL = re.compile(r"^(python|xpython|pyodide)[\w.-]*$")
+
+
+def page_compute_opt_out(frontmatter: dict, where: Callable[[tuple], Where],
+                         diag: Diagnostics | None = None) -> bool:
     """A page turns compute off with `jupyter: false` (or `thebe: false`, or the string "false"). Other
-    values are MyST's project forms (true, 'lite', 'binder', an object); anything else is an error."""
+    values are MyST's project forms (true, 'lite', 'binder', an object) or Quarto's kernel name (a warning);
+    anything else is an error."""
     for key in ("thebe", "jupyter"):
         if key in frontmatter:
             value = frontmatter[key]
@@ -220,6 +226,11 @@ def page_compute_opt_out(frontmatter: dict, where: Callable[[tuple], Where]) -> 
             if value is False:
                 return True
             if value is True or value is None or isinstance(value, dict) or value in ("lite", "binder"):
+                return False
+            if isinstance(value, str) and QUARTO_KERNEL.match(value):
+                if diag is not None:
+                    diag.warn(f"{value!r} is Quarto's kernel form; mystlite reads a page's `{key}:` as compute "
+                              f"on or off, and leaves compute on", where((key,)), key)
                 return False
             raise MystliteError(f"must be true, false, 'lite', 'binder' or an object, not {describe(value)}",
                                 where((key,)), key)
