@@ -68,6 +68,8 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", default=None, metavar="/SUB/",
                         help="the subpath the site will be served under, e.g. /repo/ for GitHub Pages "
                              "(default: $BASE_URL, else /)")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail on every mystmd error and warning (by default only where `myst build` fails)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="where downloads are cached (default: $MYSTLITE_CACHE_DIR, else ~/.cache/mystlite)")
 
@@ -81,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             from .fingerprint import up_to_date
 
-            output = up_to_date(args.project, args.base_url, args.cache_dir)
+            output = up_to_date(args.project, args.base_url, args.cache_dir, args.strict)
             if output is not None:
                 reporter.info(f"up to date: {output}")
                 return 0
@@ -90,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             from .site import build_site
 
             start = time.perf_counter()
-            site = build_site(args.project, reporter, base_url=args.base_url, cache_dir=args.cache_dir)
+            site = build_site(args.project, reporter, base_url=args.base_url, cache_dir=args.cache_dir,
+                              strict=args.strict)
             reporter.summary(site, time.perf_counter() - start)
             return 0
         if args.command == "serve":

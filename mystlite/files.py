@@ -47,7 +47,7 @@ def _same(dest: Path, source: Path | bytes) -> bool:
         return False
     if isinstance(source, bytes):
         return dest.stat().st_size == len(source) and dest.read_bytes() == source
-    if dest.stat().st_size != source.stat().st_size:
+    if dest.stat().st_size != source.stat().st_size or _executable(dest) != _executable(source):
         return False
     if os.path.samefile(dest, source):
         return True
@@ -70,8 +70,14 @@ def write_if_changed(dest: Path, source: Path | bytes) -> bool:
         tmp.write_bytes(source)
     else:
         shutil.copyfile(source, tmp)
+        if _executable(source):  # executable plugins must stay executable in the mystmd mirror
+            tmp.chmod(tmp.stat().st_mode | 0o111)
     tmp.replace(dest)
     return True
+
+
+def _executable(path: Path) -> bool:
+    return bool(path.stat().st_mode & 0o100)
 
 
 def sync_folder(folder: Path, wanted: dict[str, Path | bytes], keep: tuple[str, ...] = ()) -> int:

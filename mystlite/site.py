@@ -59,18 +59,19 @@ def load_checked(project_dir: Path, reporter: Reporter) -> Project:
 
 
 def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = None,
-               cache_dir: Path | None = None) -> Site:
+               cache_dir: Path | None = None, strict: bool = False) -> Site:
     project = load_checked(project_dir, reporter)
     with project_lock(project.root, reporter):
         fingerprint.forget(project_dir)  # whatever happens next, the last record no longer vouches for the output
-        return _build(project, reporter, base_url, cache_dir)
+        return _build(project, reporter, base_url, cache_dir, strict)
 
 
-def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir: Path | None) -> Site:
+def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir: Path | None,
+           strict: bool) -> Site:
     config = project.config
     project_dir = project.root
     output = config.options.output
-    inputs = fingerprint.snapshot(project_dir, output, external_inputs(config), base_url, cache_dir)
+    inputs = fingerprint.snapshot(project_dir, output, external_inputs(config), base_url, cache_dir, strict)
     work = config.root / WORK_DIR
     work.mkdir(parents=True, exist_ok=True)
     count = len(project.pages)
@@ -79,10 +80,11 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
 
     from .pages import finish_pages, start_pages
 
-    pages_run = start_pages(project, work, reporter, base_url or os.environ.get("BASE_URL"))
+    pages_run = start_pages(project, work, reporter, base_url or os.environ.get("BASE_URL"), strict)
     try:
         lite = build_lite_part(project, work, reporter, cache_dir)
-        pages = finish_pages(pages_run, work, lite.notebooks, lambda page: page_data(config, page, lite.notebooks))
+        pages = finish_pages(pages_run, work, lite.notebooks, lambda page: page_data(config, page, lite.notebooks),
+                             resolve_cache_dir(cache_dir))
     finally:
         pages_run.cancel()
     parts = {**lite.parts, "": pages.folder}

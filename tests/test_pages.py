@@ -176,19 +176,28 @@ def test_sample_pages(built_sample):
         assert "https://cdn" not in page
 
 
-def test_myst_syntax_error_is_passed_on_with_file_and_line(tmp_path, download_cache):
+def test_mystmd_errors_fail_only_where_myst_build_fails_or_with_strict(tmp_path, download_cache):
     root = copy_sample(tmp_path)
     site = build_site(root, Reporter(quiet=True), cache_dir=download_cache)
-    before = sorted(p.relative_to(site.output) for p in site.output.rglob("*"))
     page = root / "about.md"
-    page.write_text(page.read_text() + "\n```{nonsense}\nbody\n```\n")
+    page.write_text(page.read_text() + "\n```{nonsense}\nbody of the unknown directive\n```\n")
     line = page.read_text().splitlines().index("```{nonsense}") + 1
-    result = subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir", str(download_cache)],
-                            capture_output=True, text=True, cwd=tmp_path)
-    assert result.returncode == 1
-    assert f"sample_site/about.md:{line}: unknown directive: nonsense" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert sorted(p.relative_to(site.output) for p in site.output.rglob("*")) == before
+
+    def cli_build(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir",
+                               str(download_cache), *extra], capture_output=True, text=True, cwd=tmp_path)
+
+    strict = cli_build("--strict")  # every mystmd problem is fatal, and the output stays as it was
+    before = {p.relative_to(site.output): p.read_bytes() for p in site.output.rglob("*") if p.is_file()}
+    assert strict.returncode == 1 and "Traceback" not in strict.stderr
+    assert f"error: sample_site/about.md:{line}: unknown directive: nonsense" in strict.stderr
+    assert {p.relative_to(site.output): p.read_bytes() for p in site.output.rglob("*") if p.is_file()} == before
+
+    relaxed = cli_build()  # `myst build` itself succeeds here, and so does mystlite, saying what mystmd said
+    assert relaxed.returncode == 0, relaxed.stderr
+    assert (f"warning: sample_site/about.md:{line}: unknown directive: nonsense (mystmd error, not fatal)"
+            in relaxed.stderr)
+    assert "body of the unknown directive" in (site.output / "about" / "index.html").read_text()
 
 
 def test_invalid_notebook_json_is_one_line(tmp_path, download_cache):

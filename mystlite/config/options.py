@@ -44,6 +44,7 @@ class Options:
     pyodide: PyodideSource = field(default_factory=lambda: PyodideSource("bundle"))
     output: Path = Path("_build/html")
     expose_server_token: bool = False
+    keep_template: bool = False  # hand a non-local site.template to mystmd instead of using ours
 
     def to_json(self) -> dict:
         return {
@@ -53,10 +54,11 @@ class Options:
             "pyodide": self.pyodide.to_json(),
             "output": str(self.output),
             "expose_server_token": self.expose_server_token,
+            "keep_template": self.keep_template,
         }
 
 
-OPTION_KEYS = ("wheels", "packages", "contents", "pyodide", "output", "expose_server_token")
+OPTION_KEYS = ("wheels", "packages", "contents", "pyodide", "output", "expose_server_token", "keep_template")
 
 
 def _string_list(value: Any, path: KeyPath, diag: Diagnostics, where: Callable) -> list[tuple[str, KeyPath]]:
@@ -168,12 +170,14 @@ def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[K
         else:
             diag.error(f"must be a folder path, not {describe(value)}", where(path), key_name(path))
 
-    expose = False
-    if "expose_server_token" in section:
-        value, path = section["expose_server_token"], (*base, "expose_server_token")
-        if isinstance(value, bool):
-            expose = value
-        else:
-            diag.error(f"must be a boolean, not {describe(value)}", where(path), key_name(path))
+    flags = {}
+    for name in ("expose_server_token", "keep_template"):
+        flags[name] = False
+        if name in section:
+            value, path = section[name], (*base, name)
+            if isinstance(value, bool):
+                flags[name] = value
+            else:
+                diag.error(f"must be a boolean, not {describe(value)}", where(path), key_name(path))
 
-    return Options(tuple(wheels), tuple(packages), tuple(contents), pyodide, (root / output).resolve(), expose)
+    return Options(tuple(wheels), tuple(packages), tuple(contents), pyodide, (root / output).resolve(), **flags)

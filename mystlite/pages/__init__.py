@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from ..files import read_json, sync_folder, tree_digest, write_text
 from ..log import Reporter
 from ..project import Project
 from ..runtime import STATIC as RUNTIME_DIR, runtime_files
-from .mystmd import MystRun
+from .assets import KATEX_VERSION, MERMAID_VERSION, katex_files, mermaid_files
+from .mystmd import MystRun, render_demos
 
 THEME_DIR = Path(__file__).parent / "theme"
 RENDERER_VERSION = "2"  # bump when the HTML changes, so unchanged JSON is rendered again
@@ -31,12 +33,12 @@ def pygments_css() -> bytes:
     return (light + "\n" + dark + "\n").encode()
 
 
-def start_pages(project: Project, work: Path, reporter: Reporter, base_url: str | None) -> MystRun:
-    """Start mystmd (in the background, when pages changed)."""
-    return MystRun(project, work, reporter, base_url)
+def start_pages(project: Project, work: Path, reporter: Reporter, base_url: str | None, strict: bool = False) -> MystRun:
+    """Start mystmd (in the background, when pages changed). `strict`: every mystmd problem is fatal."""
+    return MystRun(project, work, reporter, base_url, strict)
 
 
-def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_data) -> PagesBuild:
+def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_data, cache: Path) -> PagesBuild:
     """Wait for mystmd, then render the HTML (skipped when its inputs are unchanged)."""
     myst = run.wait()
     project, reporter = run.project, run.reporter
@@ -46,94 +48,55 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     stamp_file = work / "pages.stamp.json"
     stamp = {"site": tree_digest(myst.site_dir), "notebooks": lite_notebooks, "renderer": RENDERER_VERSION,
              "compute": {p.path: p.compute for p in project.pages},
-             "theme": tree_digest(THEME_DIR), "runtime": tree_digest(RUNTIME_DIR), "data": {p.path: page_data(p) for p in project.pages}}
+             "theme": tree_digest(THEME_DIR), "runtime": tree_digest(RUNTIME_DIR),
+             "data": {p.path: page_data(p) for p in project.pages},
+             "libraries": [KATEX_VERSION, MERMAID_VERSION]}
     if folder.is_dir() and read_json(stamp_file) == stamp:
         return PagesBuild(folder)
     stamp_file.unlink(missing_ok=True)  # a build killed while writing must not leave a stamp that vouches
-    files = render_site(project, myst.site_dir, reporter, lite_notebooks, page_data)
-    sync_folder(folder, files)
-    write_text(stamp_file, json.dumps(stamp))
-    return PagesBuild(folder)
+    uses = _node_types(myst.site_dir)
+    libraries: dict[str, Path | bytes] = {}
+    katex = katex_files(cache, reporter) if uses & {"math", "inlineMath"} else None
+    libraries.update(katex or {})
+    if "mermaid" in uses:
+        libraries.update(mermaid_files(cache, reporter) or {})
+    demos = render_demos(_demo_sources(myst.site_dir), work, reporter) if "myst" in uses else {}
+    from .render import render_site  # pygments and friends: only when rendering
 
-
-def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_notebooks: dict[str, str],
-                page_data) -> dict[str, Path | bytes]:
-    from .layout import NavEntry, PageView, render_page  # pygments and friends: only when rendering
-    from .nodes import RenderContext, render
-
-    config = json.loads((site_dir / "config.json").read_text())
-    if not config.get("projects"):
-        raise MystliteError("mystmd produced no project; is myst.yml's `project:` section empty?")
-    proj = config["projects"][0]
-    index_slug = proj.get("index", "index")
-    nav = [NavEntry(_index_title(site_dir, index_slug), index_slug)]
-    for entry in proj.get("pages", []):
-        nav.append(NavEntry(entry.get("title") or entry.get("slug", ""), entry.get("slug"), int(entry.get("level", 1))))
-    by_path = {p.path: p for p in project.pages}
-    site_title = str(config.get("title") or project.config.title)
-    files: dict[str, Path | bytes] = {}
-    used_assets: set[str] = set()  # only what pages refer to is published (mystmd's public/ holds more)
-
-    def asset_url(rel_root: str):
-        def url(path: str) -> str:
-            used_assets.add(path.lstrip("/"))
-            return f"{rel_root}build/{path.lstrip('/')}"
-
-        return url
-
-    for entry in [e for e in nav if e.slug]:
-        content_file = site_dir / "content" / f"{entry.slug}.json"
-        if not content_file.is_file():
-            continue
-        content = json.loads(content_file.read_text())
-        rel_root = "" if entry.slug == index_slug else "../"
-        asset = asset_url(rel_root)
-        ctx = RenderContext(url=_url_mapper(rel_root, index_slug, asset), asset=asset)
-        body = render(content.get("mdast"), ctx)
-        page = by_path.get(str(content.get("location", "")).lstrip("/"))
-        for kind in sorted(ctx.unknown):
-            reporter.warn(f"{page.path if page else entry.slug}: unknown MyST node {kind!r} rendered as its children")
-        frontmatter = content.get("frontmatter") or {}
-        view = PageView(
-            slug=entry.slug, title=str(frontmatter.get("title") or entry.title), body=body, frontmatter=frontmatter,
-            rel_root=rel_root, compute=bool(page and page.compute),
-            lite_notebook=lite_notebooks.get(page.path) if page and page.compute else None,
-            footnotes=ctx.footnotes, page_data=page_data(page) if page else "",
-            runtime=bool(page and page.compute and project.config.lite and ctx.cells))
-        target = "index.html" if entry.slug == index_slug else f"{entry.slug}/index.html"
-        files[target] = render_page(view, site_title, nav, index_slug).encode()
-    public = site_dir / "public"
-    for rel in sorted(used_assets):
-        if (public / rel).is_file():
-            files[f"build/{rel}"] = public / rel
+    site = render_site(project, myst.site_dir, reporter, lite_notebooks, page_data, demos, katex=katex is not None)
+    files = dict(site.files)
     for asset in THEME_DIR.iterdir():
         if asset.is_file():
             files[f"_static/{asset.name}"] = asset
     files["_static/pygments.css"] = pygments_css()
     files.update(runtime_files())
-    return files
+    files.update(libraries)
+    sync_folder(folder, files)
+    write_text(stamp_file, json.dumps(stamp))
+    return PagesBuild(folder)
 
 
-def _index_title(site_dir: Path, index_slug: str) -> str:
-    content = site_dir / "content" / f"{index_slug}.json"
-    if content.is_file():
-        title = (json.loads(content.read_text()).get("frontmatter") or {}).get("title")
-        if title:
-            return str(title)
-    return "Home"
+_NODE_TYPE = re.compile(rb'"type":\s*"(math|inlineMath|mermaid|myst)"')
 
 
-def _url_mapper(rel_root: str, index_slug: str, asset):
-    def url(target: str) -> str:
-        if target.startswith("#"):  # on this page
-            return target
-        path, _, fragment = target.partition("#")
-        path = path.strip("/")
-        anchor = f"#{fragment}" if fragment else ""
-        if not path or path == index_slug:
-            return (rel_root or "./") + anchor
-        if "." in path.rsplit("/", 1)[-1]:  # a downloadable file mystmd keeps in its public folder
-            return asset(path)
-        return f"{rel_root}{path}/{anchor}"
+def _node_types(site_dir: Path) -> set[str]:
+    """Which of the node types that need a library or a second mystmd run the pages contain."""
+    found: set[str] = set()
+    for content in sorted((site_dir / "content").glob("*.json")):
+        found.update(match.decode() for match in _NODE_TYPE.findall(content.read_bytes()))
+    return found
 
-    return url
+
+def _demo_sources(site_dir: Path) -> list[str]:
+    sources: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "myst" and isinstance(node.get("value"), str) and node["value"] not in sources:
+                sources.append(node["value"])
+            for child in node.get("children") or []:
+                walk(child)
+
+    for content in sorted((site_dir / "content").glob("*.json")):
+        walk(json.loads(content.read_text()).get("mdast"))
+    return sources

@@ -13,84 +13,201 @@ from urllib.parse import quote
 @dataclass
 class NavEntry:
     title: str
-    slug: str | None  # None for a group heading
+    path: str | None  # URL path of the page ("" never: the index has its own); None for a group heading
     level: int = 1
+    slug: str | None = None  # mystmd's slug: the name of the page's content JSON
+
+
+@dataclass
+class Chrome:
+    """Site-wide pieces from myst.yml's `site:` section, as mystmd resolved them (files are public paths)."""
+
+    title: str
+    logo: str | None = None
+    logo_dark: str | None = None
+    logo_text: str | None = None
+    favicon: str | None = None
+    style: str | None = None
+    nav: list = field(default_factory=list)  # site.nav: {title, url, children}
+    actions: list = field(default_factory=list)  # site.actions: {title, url}
+    hide_toc: bool = False
+    hide_outline: bool = False
+    hide_footer_links: bool = False
 
 
 @dataclass
 class PageView:
     """What the shell needs to know about one page."""
 
-    slug: str
+    slug: str  # the page's URL path
     title: str
     body: str
     frontmatter: dict
-    rel_root: str  # "" for the index page, "../" for the others
+    rel_root: str  # "" for the index page, "../" (once per folder level) for the others
     compute: bool = False
     lite_notebook: str | None = None  # drive path of the page's notebook, for "Open in JupyterLite"
     footnotes: list[str] = field(default_factory=list)
     page_data: str = ""  # JSON for the in-page runtime
     runtime: bool = False  # load the in-page runtime (compute is on and lite)
+    outline: list = field(default_factory=list)  # (depth, id, text) of the page's headings
+    mermaid: bool = False
+    math: bool = False
+    downloads: list = field(default_factory=list)  # (href, label)
+    footer: str = ""  # the rendered footer part
+    asset: object = None  # public path -> relative URL
 
 
-def page_href(slug: str, index_slug: str, rel_root: str) -> str:
-    return (rel_root or "./") if slug == index_slug else f"{rel_root}{slug}/"
+def page_href(path: str, index_path: str, rel_root: str) -> str:
+    return (rel_root or "./") if path == index_path else f"{rel_root}{path}/"
+
+
+ORCID_ICON = ('<svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true"><circle cx="12" cy="12" r="11" '
+              'fill="#a6ce39"/><text x="12" y="16.5" font-size="11" text-anchor="middle" fill="#fff" '
+              'font-family="sans-serif">iD</text></svg>')
 
 
 def _authors(frontmatter: dict) -> str:
-    names = [a.get("name") for a in frontmatter.get("authors") or [] if isinstance(a, dict) and a.get("name")]
-    return ", ".join(html.escape(n) for n in names)
+    """Names with ORCID and email links, and numbered affiliations."""
+    affiliations = {a.get("id"): a for a in frontmatter.get("affiliations") or [] if isinstance(a, dict)}
+    used: list[str] = []
+    people = []
+    for author in frontmatter.get("authors") or []:
+        if not isinstance(author, dict) or not author.get("name"):
+            continue
+        text = html.escape(str(author["name"]))
+        marks = []
+        for aff in author.get("affiliations") or []:
+            if aff in affiliations:
+                if aff not in used:
+                    used.append(aff)
+                marks.append(str(used.index(aff) + 1))
+        if marks:
+            text += f"<sup>{','.join(marks)}</sup>"
+        if author.get("orcid"):
+            orcid = html.escape(str(author["orcid"]))
+            text += (f' <a class="orcid" href="https://orcid.org/{orcid}" title="ORCID {orcid}" '
+                     f'rel="noopener">{ORCID_ICON}</a>')
+        if author.get("email"):
+            email = html.escape(str(author["email"]))
+            text += f' <a class="email" href="mailto:{email}" title="{email}" aria-label="Email {email}">✉</a>'
+        people.append(f'<span class="author">{text}</span>')
+    if not people:
+        return ""
+    notes = "".join(f'<li value="{i + 1}">{html.escape(str(affiliations[a].get("name") or affiliations[a].get("institution") or a))}</li>'
+                    for i, a in enumerate(used))
+    listed = f'<ol class="affiliations">{notes}</ol>' if notes else ""
+    return f'<div class="authors">{", ".join(people)}{listed}</div>'
 
 
-def render_nav(nav: list[NavEntry], current: str, index_slug: str, rel_root: str) -> str:
+def render_nav(nav: list[NavEntry], current: str, index_path: str, rel_root: str) -> str:
     items = []
     for entry in nav:
-        if entry.slug is None:
+        if entry.path is None:
             items.append(f'<li class="nav-group level-{entry.level}">{html.escape(entry.title)}</li>')
             continue
-        active = ' aria-current="page" class="active"' if entry.slug == current else ""
-        items.append(f'<li class="level-{entry.level}"><a href="{page_href(entry.slug, index_slug, rel_root)}"'
+        active = ' aria-current="page" class="active"' if entry.path == current else ""
+        items.append(f'<li class="level-{entry.level}"><a href="{page_href(entry.path, index_path, rel_root)}"'
                      f'{active}>{html.escape(entry.title)}</a></li>')
     return f'<nav class="sidebar" id="sidebar" aria-label="Pages"><ul>{"".join(items)}</ul></nav>'
 
 
-def render_pager(nav: list[NavEntry], current: str, index_slug: str, rel_root: str) -> str:
-    pages = [e for e in nav if e.slug is not None]
-    slugs = [e.slug for e in pages]
-    if current not in slugs:
+def render_pager(nav: list[NavEntry], current: str, index_path: str, rel_root: str) -> str:
+    pages = [e for e in nav if e.path is not None]
+    paths = [e.path for e in pages]
+    if current not in paths:
         return ""
-    i = slugs.index(current)
+    i = paths.index(current)
     parts = []
     if i > 0:
         prev = pages[i - 1]
-        parts.append(f'<a class="pager-prev" rel="prev" href="{page_href(prev.slug, index_slug, rel_root)}">'
+        parts.append(f'<a class="pager-prev" rel="prev" href="{page_href(prev.path, index_path, rel_root)}">'
                      f'<span>Previous</span>{html.escape(prev.title)}</a>')
     if i + 1 < len(pages):
         nxt = pages[i + 1]
-        parts.append(f'<a class="pager-next" rel="next" href="{page_href(nxt.slug, index_slug, rel_root)}">'
+        parts.append(f'<a class="pager-next" rel="next" href="{page_href(nxt.path, index_path, rel_root)}">'
                      f'<span>Next</span>{html.escape(nxt.title)}</a>')
     return f'<nav class="pager" aria-label="Previous and next page">{"".join(parts)}</nav>'
 
 
-def render_page(view: PageView, site_title: str, nav: list[NavEntry], index_slug: str) -> str:
+def _site_link(item: dict, rel_root: str, index_path: str) -> str:
+    url = str(item.get("url") or "")
+    if url.startswith("/"):  # a page of this site
+        path = url.strip("/")
+        href = page_href(path or index_path, index_path, rel_root)
+    else:
+        href = url
+    external = "" if url.startswith("/") else ' rel="noopener"'
+    return f'<a href="{html.escape(href)}"{external}>{html.escape(str(item.get("title") or url))}</a>'
+
+
+def render_site_nav(chrome: Chrome, rel_root: str, index_path: str) -> str:
+    links = []
+    for item in chrome.nav:
+        if not isinstance(item, dict):
+            continue
+        if item.get("children"):
+            inner = "".join(f"<li>{_site_link(c, rel_root, index_path)}</li>" for c in item["children"]
+                            if isinstance(c, dict))
+            links.append(f'<li class="menu"><details><summary>{html.escape(str(item.get("title", "")))}</summary>'
+                         f"<ul>{inner}</ul></details></li>")
+        elif item.get("url"):
+            links.append(f"<li>{_site_link(item, rel_root, index_path)}</li>")
+    actions = "".join(_site_link(a, rel_root, index_path).replace("<a ", '<a class="button action" ', 1)
+                      for a in chrome.actions if isinstance(a, dict) and a.get("url"))
+    menu = f'<ul class="site-nav">{"".join(links)}</ul>' if links else ""
+    return f'{menu}<div class="site-actions">{actions}</div>' if menu or actions else ""
+
+
+def render_outline(view: PageView, chrome: Chrome) -> str:
+    if chrome.hide_outline or view.frontmatter.get("site", {}).get("hide_outline") or len(view.outline) < 2:
+        return ""
+    items = "".join(f'<li class="depth-{depth}"><a href="#{html.escape(ident)}">{html.escape(text)}</a></li>'
+                    for depth, ident, text in view.outline)
+    return f'<nav class="outline" aria-label="On this page"><p>On this page</p><ul>{items}</ul></nav>'
+
+
+def render_page(view: PageView, chrome: Chrome, nav: list[NavEntry], index_path: str) -> str:
     root = view.rel_root
     fm = view.frontmatter
+    asset = view.asset or (lambda path: path)
+    site_title = chrome.title
     title = html.escape(view.title)
     subtitle = f'<p class="subtitle">{html.escape(str(fm["subtitle"]))}</p>' if fm.get("subtitle") else ""
-    byline_parts = [p for p in (_authors(fm), html.escape(str(fm.get("date") or ""))) if p]
-    byline = f'<p class="byline">{" · ".join(byline_parts)}</p>' if byline_parts else ""
-    actions = ""
+    date = f'<p class="byline">{html.escape(str(fm["date"]))}</p>' if fm.get("date") else ""
+    actions = []
     if view.lite_notebook:
         href = f"{root}lite/notebooks/index.html?path={quote(view.lite_notebook)}"
-        actions = (f'<div class="page-actions"><a class="button open-lite" href="{html.escape(href)}">'
-                   "Open in JupyterLite</a></div>")
+        actions.append(f'<a class="button open-lite" href="{html.escape(href)}">Open in JupyterLite</a>')
+        notebook = f"{root}lite/files/{quote(view.lite_notebook)}"
+        actions.append(f'<a class="button download" href="{html.escape(notebook)}" download>Download notebook</a>')
+    for href, label in view.downloads:
+        actions.append(f'<a class="button download" href="{html.escape(href)}" download>{html.escape(label)}</a>')
+    page_actions = f'<div class="page-actions">{"".join(actions)}</div>' if actions else ""
     footnotes = f'<section class="footnotes"><ol>{"".join(view.footnotes)}</ol></section>' if view.footnotes else ""
     description = html.escape(str(fm.get("description") or ""))
     data = f'<script type="application/json" id="mystlite-page">{view.page_data}</script>' if view.page_data else ""
     if view.runtime:
         data += f'\n<script type="module" src="{root}_static/runtime/runtime.js"></script>'
-
-    doc_title = title if view.slug == index_slug and view.title == site_title else f"{title} · {html.escape(site_title)}"
+    if view.mermaid:
+        data += (f'\n<script src="{root}_static/mermaid/mermaid.min.js" defer></script>'
+                 f'\n<script src="{root}_static/diagrams.js" defer></script>')
+    head = []
+    head.append(f'<link rel="icon" href="{html.escape(asset(chrome.favicon))}">' if chrome.favicon
+                else '<link rel="icon" href="data:,">')
+    if view.math:
+        head.append(f'<link rel="stylesheet" href="{root}_static/katex/katex.min.css">')
+    if chrome.style:
+        head.append(f'<link rel="stylesheet" href="{html.escape(asset(chrome.style))}">')
+    logo = ""
+    if chrome.logo:
+        logo = f'<img class="logo logo-light" src="{html.escape(asset(chrome.logo))}" alt="">'
+        if chrome.logo_dark:
+            logo += f'<img class="logo logo-dark" src="{html.escape(asset(chrome.logo_dark))}" alt="">'
+    brand = html.escape(chrome.logo_text or site_title)
+    sidebar = "" if chrome.hide_toc else render_nav(nav, view.slug, index_path, root)
+    pager = "" if chrome.hide_footer_links else render_pager(nav, view.slug, index_path, root)
+    footer = f'<footer class="site-footer">{view.footer}</footer>' if view.footer else ""
+    doc_title = title if view.slug == index_path and view.title == site_title else f"{title} · {html.escape(site_title)}"
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -99,9 +216,10 @@ def render_page(view: PageView, site_title: str, nav: list[NavEntry], index_slug
 <title>{doc_title}</title>
 <meta name="description" content="{description}">
 <meta name="generator" content="mystlite">
-<link rel="icon" href="data:,">
+{chr(10).join(head[:1])}
 <link rel="stylesheet" href="{root}_static/mystlite.css">
 <link rel="stylesheet" href="{root}_static/pygments.css">
+{chr(10).join(head[1:])}
 <script src="{root}_static/theme.js"></script>
 <script src="{root}_static/site.js" defer></script>
 </head>
@@ -109,19 +227,23 @@ def render_page(view: PageView, site_title: str, nav: list[NavEntry], index_slug
 <a class="skip-link" href="#content">Skip to the content</a>
 <header class="topbar">
 <button class="nav-toggle" aria-controls="sidebar" aria-expanded="false" aria-label="Show the pages">☰</button>
-<a class="site-title" href="{root or './'}">{html.escape(site_title)}</a>
+<a class="site-title" href="{root or './'}">{logo}<span>{brand}</span></a>
+{render_site_nav(chrome, root, index_path)}
+<button class="search-toggle" aria-label="Search the site" title="Search (/)" hidden>⌕</button>
 <button class="theme-toggle" aria-label="Switch between light and dark" title="Light or dark">◐</button>
 </header>
-<div class="layout">
-{render_nav(nav, view.slug, index_slug, root)}
+<div class="layout{' no-toc' if chrome.hide_toc else ''}">
+{sidebar}
 <main class="content" id="content">
 <article class="page">
-<header class="page-header"><h1>{title}</h1>{subtitle}{byline}{actions}</header>
+<header class="page-header"><h1>{title}</h1>{subtitle}{_authors(fm)}{date}{page_actions}</header>
 {view.body}
 {footnotes}
 </article>
-{render_pager(nav, view.slug, index_slug, root)}
+{pager}
+{footer}
 </main>
+{render_outline(view, chrome)}
 </div>
 {data}
 </body>

@@ -1,4 +1,4 @@
-"""Math as MathML, made at build time: browsers render it natively, so nothing is loaded at run time."""
+"""Math made at build time: KaTeX markup with the site's own KaTeX fonts, or MathML; nothing runs in the page."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import re
 _MATHML = re.compile(r"<math\b.*?</math>", re.DOTALL)
 
 
-def math_html(tex: str, display: bool, mystmd_html: str | None = None) -> str:
-    """MathML for TeX. mystmd's KaTeX output already carries MathML; otherwise latex2mathml makes it."""
+def math_html(tex: str, display: bool, mystmd_html: str | None = None, katex: bool = False) -> str:
+    """mystmd's KaTeX markup when the site ships KaTeX's stylesheet and fonts (`katex`), else MathML for
+    TeX: mystmd's KaTeX output carries it, or latex2mathml makes it."""
+    if katex and mystmd_html:
+        return f'<div class="math-display">{mystmd_html}</div>' if display else mystmd_html
     mathml = None
     if mystmd_html:
         found = _MATHML.search(mystmd_html)

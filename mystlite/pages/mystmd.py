@@ -58,16 +58,29 @@ def _source_files(root: Path, output: Path) -> dict[str, Path | bytes]:
     return files
 
 
-def mirror_config(project: Project) -> tuple[bytes, bool]:
-    """The myst.yml for the mirror, and whether it uses our template."""
+# The official themes that `myst init` writes into most projects; mystmd downloads them at build time.
+OFFICIAL_THEMES = ("book-theme", "article-theme")
+
+
+def mirror_config(project: Project, reporter: Reporter) -> tuple[bytes, bool]:
+    """The myst.yml for the mirror, and whether it uses our template (the only one with run buttons)."""
     config = project.config
     data = {key: value for key, value in config.doc.data.items() if key in ("version", "project", "site")}
     site = dict(data.get("site") or {})
     template = site.get("template")
-    ours = template is None
+    local = template is not None and (config.root / str(template)).exists()
+    ours = template is None or not (local or config.options.keep_template)
+    where = config.where(("site", "template"))
     if ours:
         site["template"] = str(TEMPLATE_DIR)
-    elif (config.root / str(template)).exists():  # mystmd resolves it against the current folder
+        name = str(template or "").split("@")[0]
+        if name in OFFICIAL_THEMES:
+            reporter.info(f"{where}: site.template: {template} is rendered with mystlite's own template, which "
+                          f"carries the run buttons (mystlite.keep_template: true keeps {template})")
+        elif template is not None:
+            reporter.warn(f"{where}: site.template: {template} is replaced by mystlite's own template: only it "
+                          f"carries the run buttons (mystlite.keep_template: true keeps {template})")
+    elif local:  # mystmd resolves it against the current folder
         site["template"] = str((config.root / str(template)).resolve())
     data["site"] = site
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode(), ours
@@ -76,13 +89,13 @@ def mirror_config(project: Project) -> tuple[bytes, bool]:
 class MystRun:
     """One mystmd run on the mirror, started in the background so the lite bundle builds meanwhile."""
 
-    def __init__(self, project: Project, work: Path, reporter: Reporter, base_url: str | None):
-        self.project, self.reporter = project, reporter
+    def __init__(self, project: Project, work: Path, reporter: Reporter, base_url: str | None, strict: bool = False):
+        self.project, self.reporter, self.strict = project, reporter, strict
         self.mirror = mirror = work / "pages-src"
         files: dict[str, Path | bytes] = dict(_source_files(project.root, project.config.options.output))
-        config_bytes, self.ours = mirror_config(project)
+        config_bytes, self.ours = mirror_config(project, reporter)
         files["myst.yml"] = config_bytes
-        self.stamp, self.want = work / "pages-src.ok", f"{base_url or ''}"
+        self.stamp, self.want = work / "pages-src.ok", f"{base_url or ''} strict={strict}"
         # the stamp goes before the mirror changes: a build killed in between must not leave it vouching
         stamp_ok = self.stamp.is_file() and self.stamp.read_text() == self.want
         self.stamp.unlink(missing_ok=True)
@@ -116,20 +129,74 @@ class MystRun:
             reporter.detail(f"  mystmd: {line}")
         # messages name the mirror; the user knows the project folder
         text = text.replace(str(self.mirror.resolve()), str(root)).replace(str(self.mirror), str(root))
-        errors = [clean(line, root) for line in text.splitlines() if ERROR_MARK in line]
-        for line in text.splitlines():
-            if WARNING_MARK in line and not any(w in line for w in IGNORED_WARNINGS):
-                reporter.warn(clean(line, root))
-        if self.proc.returncode != 0 or errors:
+        problems = [(ERROR_MARK in line, clean(line, root)) for line in text.splitlines()
+                    if ERROR_MARK in line or (WARNING_MARK in line and not any(w in line for w in IGNORED_WARNINGS))]
+        if self.proc.returncode != 0:  # only where `myst build` itself fails does the build fail
+            errors = [message for is_error, message in problems if is_error]
             for extra in errors[1:]:
                 reporter.error(extra)
             if errors:
                 more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
                 raise MystliteError(f"{errors[0]}{more}", hint="fix the page; the previous output was left as it was")
-            raise MystliteError(f"mystmd failed: {(text.strip().splitlines() or ['no output'])[-1]}")
+            raise MystliteError(f"mystmd failed: {last_meaningful_line(text)}")
+        if self.strict and problems:
+            for _, extra in problems[1:]:
+                reporter.error(extra)
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise MystliteError(f"{problems[0][1]}{more}",
+                                hint="--strict makes every mystmd error and warning fatal; the previous output was "
+                                     "left as it was")
+        for is_error, message in problems:  # in mystmd's order, first problem first
+            reporter.warn(f"{message} (mystmd error, not fatal)" if is_error else message)
         write_text(self.stamp, self.want)
         reporter.done("MyST pages (mystmd)", time.perf_counter() - self.started)
         return MystOutput(self.site_dir, self.html_dir, self.ours)
+
+
+def render_demos(sources: list[str], work: Path, reporter: Reporter) -> dict[str, dict]:
+    """{source: mdast} for `{myst}` demo blocks. mystmd gives only their source; it parses them here as the
+    pages of a small project of their own (rerun only when a demo changed)."""
+    import hashlib
+    import json
+
+    folder = work / "demos-src"
+    names = {source: f"demo-{hashlib.sha256(source.encode()).hexdigest()[:16]}" for source in sources}
+    config = {"version": 1, "project": {"title": "demos"}, "site": {"template": str(TEMPLATE_DIR)}}
+    files: dict[str, Path | bytes] = {"myst.yml": yaml.safe_dump(config).encode(), "index.md": b"# demos\n"}
+    files.update({f"{name}.md": source.encode() + b"\n" for source, name in names.items()})
+    stamp = folder / ".rendered"
+    stamp_ok = stamp.is_file()
+    stamp.unlink(missing_ok=True)
+    changed = sync_folder(folder, files, keep=("_build", ".rendered"))
+    content = folder / "_build" / "site" / "content"
+    if changed or not stamp_ok:
+        env = {**os.environ, "MYST_LANG": "PYTHON", "NO_UPDATE_NOTIFIER": "1"}
+        env.pop("BASE_URL", None)
+        result = proc.run([find_node(), str(myst_script()), "build", "--html"], cwd=folder, env=env,
+                          capture_output=True, text=True)
+        if result.returncode != 0:
+            reporter.warn(f"the {{myst}} demos could not be rendered: {last_meaningful_line(result.stdout)}")
+            return {}
+        write_text(stamp, "ok")
+    demos = {}
+    for source, name in names.items():
+        page = content / f"{name}.json"
+        if page.is_file():
+            demos[source] = json.loads(page.read_text()).get("mdast") or {}
+    return demos
+
+
+# mystmd's banner and progress lines: never the cause of a failure
+BANNER = re.compile(r"^(building myst-cli session|🍡|🌎|📖|📚|🔌|Building the base site|To set a baseurl|\s*👉)")
+
+
+def last_meaningful_line(text: str) -> str:
+    """The line that says why mystmd failed (a failed fetch names its URL), not its banner."""
+    lines = [l.strip() for l in text.splitlines() if l.strip() and not BANNER.match(l.strip())]
+    for line in reversed(lines):
+        if ERROR_MARK in line or "Error" in line or "error" in line or "fetch" in line.lower():
+            return line.replace(ERROR_MARK, "").strip()
+    return lines[-1] if lines else "no output"
 
 
 MYST_PLACE = re.compile(r"^(?P<file>[^\s:]+\.(?:md|ipynb|ya?ml))(?::(?P<line>\d+))?\s+(?P<message>.*)$")

@@ -31,6 +31,15 @@ class RenderContext:
     footnotes: list[str] = field(default_factory=list)
     cells: int = 0
     tab_sets: int = 0
+    citations: dict[str, dict] = field(default_factory=dict)  # the page's references.cite.data
+    citation_order: list[str] = field(default_factory=list)
+    cited: list[str] = field(default_factory=list)
+    bibliography_shown: bool = False
+    demos: dict[str, dict] = field(default_factory=dict)  # {myst} demo source -> its mdast, made by mystmd
+    mermaid: bool = False  # the page has a diagram: load the self-hosted mermaid
+    katex: bool = False  # the site ships KaTeX's stylesheet and fonts: use mystmd's KaTeX markup
+    unknown_directives: list[str] = field(default_factory=list)  # "name (line N)" for the build's warnings
+    headings: list[tuple[int, str, str]] = field(default_factory=list)  # (depth, id, text) for the outline
 
 
 def esc(text) -> str:
@@ -77,6 +86,8 @@ def r_text(node, ctx):
 def r_heading(node, ctx):
     depth = min(max(int(node.get("depth", 2)), 1), 6)
     ident = node.get("html_id") or node.get("identifier")
+    if ident and depth <= 3:
+        ctx.headings.append((depth, str(ident), text_of(node)))
     anchor = f'<a class="anchor" href="#{esc(ident)}" aria-label="Link to this section">#</a>' if ident else ""
     return f"<h{depth}{attrs(node)}>{children(node, ctx)}{anchor}</h{depth}>"
 
@@ -157,9 +168,16 @@ def r_output(node, ctx):
     return render_output(data, ctx.asset) if data else children(node, ctx)
 
 
+VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg", ".mov": "video/quicktime"}
+
+
 def r_image(node, ctx):
     url = node.get("url", "")
     src = ctx.asset(url) if url.startswith("/") else url
+    suffix = "." + url.rsplit(".", 1)[-1].lower() if "." in url.rsplit("/", 1)[-1] else ""
+    if suffix in VIDEO_TYPES:
+        return (f'<video{attrs(node, "video")} controls preload="metadata" title="{esc(node.get("alt", ""))}">'
+                f'<source src="{esc(src)}" type="{VIDEO_TYPES[suffix]}"><a href="{esc(src)}">{esc(url)}</a></video>')
     size = "".join(f' {k}="{esc(node[k])}"' for k in ("width", "height") if node.get(k))
     style = f' style="width: {esc(node["width"])}"' if node.get("width") and "%" in str(node["width"]) else ""
     return f'<img{attrs(node, "image")} src="{esc(src)}" alt="{esc(node.get("alt", ""))}"{size}{style} loading="lazy">'
@@ -203,13 +221,13 @@ def r_table_cell(node, ctx):
 
 def r_math(node, ctx):
     label = f'<span class="equation-number">({esc(node["enumerator"])})</span>' if node.get("enumerator") else ""
-    body = math_html(node.get("value", ""), True, node.get("html"))
+    body = math_html(node.get("value", ""), True, node.get("html"), ctx.katex)
     ident = node.get("html_id") or node.get("identifier")
     return f'<div class="equation"{f" id={chr(34)}{esc(ident)}{chr(34)}" if ident else ""}>{body}{label}</div>'
 
 
 def r_inline_math(node, ctx):
-    return math_html(node.get("value", ""), False, node.get("html"))
+    return math_html(node.get("value", ""), False, node.get("html"), ctx.katex)
 
 
 def r_admonition(node, ctx):
@@ -316,6 +334,54 @@ def r_iframe(node, ctx):
     return f'<iframe src="{esc(node.get("src", ""))}" loading="lazy" title="embedded content"></iframe>'
 
 
+def r_myst_demo(node, ctx):
+    """MyST source next to what it renders to (mystmd parsed the demo as a page of its own)."""
+    source = str(node.get("value", ""))
+    rendered = ctx.demos.get(source)
+    result = render(rendered, ctx) if rendered else '<p class="myst-demo-missing">(not rendered)</p>'
+    return (f'<div class="myst-demo"><div class="myst-demo-source"><pre class="highlight"><code>{esc(source)}'
+            f'</code></pre></div><div class="myst-demo-result">{result}</div></div>')
+
+
+def r_mermaid(node, ctx):
+    ctx.mermaid = True
+    return f'<pre class="mermaid">{esc(node.get("value", ""))}</pre>'
+
+
+def r_myst_directive(node, ctx):
+    """A directive mystmd does not know: never silently lost, shown as its source (and warned about)."""
+    name = str(node.get("name", "?"))
+    line = (node.get("position") or {}).get("start", {}).get("line")
+    ctx.unknown_directives.append(f"{{{name}}}" + (f" (line {line})" if line else ""))
+    head = f"```{{{name}}}" + (f" {node['args']}" if node.get("args") else "")
+    source = "\n".join([head, *(f":{k}: {v}" for k, v in (node.get("options") or {}).items()),
+                        str(node.get("value") or ""), "```"])
+    return (f'<div class="unknown-directive" role="note"><p class="unknown-directive-title">Unknown directive '
+            f'<code>{esc(name)}</code></p><pre><code>{esc(source)}</code></pre></div>')
+
+
+def r_myst_role(node, ctx):
+    return f'<code class="unknown-role">{{{esc(node.get("name", "?"))}}}`{esc(node.get("value", ""))}`</code>'
+
+
+def r_inline_expression(node, ctx):
+    """`{eval}` and inline expressions: the stored result when the page was executed, else the expression."""
+    result = node.get("result") or {}
+    data = result.get("data") or {}
+    if "text/html" in data:
+        return f'<span class="expression">{data["text/html"]}</span>'
+    if "text/plain" in data:
+        return f'<span class="expression">{esc(data["text/plain"])}</span>'
+    return f'<code class="expression">{esc(node.get("value", ""))}</code>'
+
+
+def _scholarly(name: str) -> Callable:
+    from . import scholarly
+
+    function = getattr(scholarly, name)
+    return lambda node, ctx: function(node, ctx, esc, render)
+
+
 RENDERERS: dict[str, Callable] = {
     "root": children, "text": r_text, "paragraph": tag("p"), "heading": r_heading, "strong": tag("strong"),
     "emphasis": tag("em"), "underline": tag("u"), "delete": tag("del"), "subscript": tag("sub"),
@@ -332,11 +398,13 @@ RENDERERS: dict[str, Callable] = {
     "header": tag("div", "card-header"), "footer": tag("div", "card-footer"), "grid": r_grid,
     "html": r_html, "abbreviation": r_abbreviation, "mystTarget": r_target, "comment": r_skip,
     "mystComment": r_skip, "break": r_break, "thematicBreak": r_thematic_break, "div": tag("div"),
-    "span": tag("span"), "aside": tag("aside", "margin"), "keyboard": tag("kbd"), "cite": tag("span", "cite"),
-    "citeGroup": tag("span", "cite-group"), "embed": children, "include": children, "mystDirective": children,
-    "mystRole": children, "iframe": r_iframe, "proof": tag("div", "proof"), "exercise": tag("div", "exercise"),
-    "solution": tag("div", "solution"), "glossary": tag("dl", "glossary"), "si": r_text,
-    "footnotes": r_skip, "raw": r_skip,
+    "span": tag("span"), "aside": tag("aside", "margin"), "keyboard": tag("kbd"),
+    "embed": children, "include": children, "mystDirective": r_myst_directive,
+    "mystRole": r_myst_role, "iframe": r_iframe, "glossary": tag("dl", "glossary"), "si": r_text,
+    "footnotes": r_skip, "raw": r_skip, "myst": r_myst_demo, "mermaid": r_mermaid,
+    "inlineExpression": r_inline_expression,
+    "cite": _scholarly("r_cite"), "citeGroup": _scholarly("r_cite_group"), "bibliography": _scholarly("r_bibliography"),
+    "proof": _scholarly("r_proof"), "exercise": _scholarly("r_exercise"), "solution": _scholarly("r_solution"),
 }
 
 

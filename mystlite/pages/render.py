@@ -1,0 +1,161 @@
+"""mystmd's site JSON (config.json, content/*.json) → the HTML files of the site.
+
+URLs follow mystmd's: a page's slug is its file name, or with `site.options.folders: true` its folder path
+(`sub.page` is published at `sub/page/`). Every URL is relative to the page, so any subpath works.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..errors import MystliteError
+from ..log import Reporter
+from ..project import Project
+from .layout import Chrome, NavEntry, PageView, render_page
+from .nodes import RenderContext, render
+from .scholarly import references_section
+
+
+@dataclass
+class RenderedSite:
+    files: dict[str, Path | bytes] = field(default_factory=dict)
+    mermaid: bool = False  # some page has a diagram
+    math: bool = False  # some page has math
+
+
+def page_path(slug: str, folders: bool) -> str:
+    """The URL path of a page (without slashes at the ends)."""
+    return slug.replace(".", "/") if folders else slug
+
+
+def rel_root_of(path: str, index_path: str) -> str:
+    return "" if path == index_path else "../" * (path.count("/") + 1)
+
+
+def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_notebooks: dict[str, str],
+                page_data: Callable, demos: dict[str, dict], katex: bool = False) -> RenderedSite:
+    config = json.loads((site_dir / "config.json").read_text())
+    if not config.get("projects"):
+        raise MystliteError("mystmd produced no project; is myst.yml's `project:` section empty?")
+    proj = config["projects"][0]
+    options = config.get("options") or {}
+    folders = bool(options.get("folders"))
+    index_slug = proj.get("index", "index")
+    index_path = page_path(index_slug, folders)
+    nav = [NavEntry(_index_title(site_dir, index_slug), index_path, 1, index_slug)]
+    for entry in proj.get("pages", []):
+        slug = entry.get("slug")
+        nav.append(NavEntry(entry.get("title") or slug or "", page_path(slug, folders) if slug else None,
+                            int(entry.get("level", 1)), slug))
+    by_path = {p.path: p for p in project.pages}
+    chrome = Chrome(
+        title=str(config.get("title") or project.config.title), logo=options.get("logo"),
+        logo_dark=options.get("logo_dark"), logo_text=options.get("logo_text"), favicon=options.get("favicon"),
+        style=options.get("style"), nav=config.get("nav") or [], actions=config.get("actions") or [],
+        hide_toc=bool(options.get("hide_toc")), hide_outline=bool(options.get("hide_outline")),
+        hide_footer_links=bool(options.get("hide_footer_links")))
+    footer = ((config.get("parts") or {}).get("footer") or {}).get("mdast")
+    site = RenderedSite()
+    used_assets: set[str] = set()  # only what pages refer to is published (mystmd's public/ holds more)
+
+    def asset_url(rel_root: str) -> Callable[[str], str]:
+        def url(path: str) -> str:
+            used_assets.add(path.lstrip("/"))
+            return f"{rel_root}build/{path.lstrip('/')}"
+
+        return url
+
+    for entry in [e for e in nav if e.slug]:
+        content_file = site_dir / "content" / f"{entry.slug}.json"
+        if not content_file.is_file():
+            continue
+        content = json.loads(content_file.read_text())
+        rel_root = rel_root_of(entry.path, index_path)
+        asset = asset_url(rel_root)
+        cite = (content.get("references") or {}).get("cite") or {}
+        ctx = RenderContext(url=_url_mapper(rel_root, index_path, asset), asset=asset,
+                            citations=cite.get("data") or {}, citation_order=cite.get("order") or [], demos=demos,
+                            katex=katex)
+        body = render(content.get("mdast"), ctx)
+        if ctx.cited and not ctx.bibliography_shown:
+            body += references_section(ctx, _esc)
+        page = by_path.get(str(content.get("location", "")).lstrip("/"))
+        name = page.path if page else entry.slug
+        for kind in sorted(ctx.unknown):
+            reporter.warn(f"{name}: unknown MyST node {kind!r} rendered as its children")
+        for directive in ctx.unknown_directives:
+            reporter.warn(f"{name}: directive {directive} is unknown to mystmd; its source is shown on the page")
+        footer_ctx = RenderContext(url=ctx.url, asset=asset, katex=katex)
+        frontmatter = content.get("frontmatter") or {}
+        view = PageView(
+            slug=entry.path, title=str(frontmatter.get("title") or entry.title), body=body, frontmatter=frontmatter,
+            rel_root=rel_root, compute=bool(page and page.compute),
+            lite_notebook=lite_notebooks.get(page.path) if page and page.compute else None,
+            footnotes=ctx.footnotes, page_data=page_data(page) if page else "",
+            runtime=bool(page and page.compute and project.config.lite and ctx.cells),
+            outline=ctx.headings, mermaid=ctx.mermaid, math=_has_math(content.get("mdast")),
+            downloads=_downloads(frontmatter, asset), footer=render(footer, footer_ctx) if footer else "",
+            asset=asset)
+        site.mermaid |= view.mermaid
+        site.math |= view.math
+        target = "index.html" if entry.path == index_path else f"{entry.path}/index.html"
+        site.files[target] = render_page(view, chrome, nav, index_path).encode()
+    public = site_dir / "public"
+    for rel in sorted(used_assets):
+        if (public / rel).is_file():
+            site.files[f"build/{rel}"] = public / rel
+    return site
+
+
+def _esc(text) -> str:
+    import html
+
+    return html.escape(str(text), quote=True)
+
+
+def _has_math(node) -> bool:
+    if not isinstance(node, dict):
+        return False
+    if node.get("type") in ("math", "inlineMath"):
+        return True
+    return any(_has_math(child) for child in node.get("children") or [])
+
+
+def _downloads(frontmatter: dict, asset: Callable[[str], str]) -> list[tuple[str, str]]:
+    """(href, label) for the page's `downloads:` that mystmd copied into the site."""
+    found = []
+    for item in frontmatter.get("downloads") or []:
+        if not isinstance(item, dict) or not item.get("url"):
+            continue
+        url = str(item["url"])
+        href = asset(url) if url.startswith("/") and item.get("static", True) else url
+        found.append((href, str(item.get("title") or item.get("filename") or url.rsplit("/", 1)[-1])))
+    return found
+
+
+def _index_title(site_dir: Path, index_slug: str) -> str:
+    content = site_dir / "content" / f"{index_slug}.json"
+    if content.is_file():
+        title = (json.loads(content.read_text()).get("frontmatter") or {}).get("title")
+        if title:
+            return str(title)
+    return "Home"
+
+
+def _url_mapper(rel_root: str, index_path: str, asset: Callable[[str], str]) -> Callable[[str], str]:
+    def url(target: str) -> str:
+        if target.startswith("#"):  # on this page
+            return target
+        path, _, fragment = target.partition("#")
+        path = path.strip("/")
+        anchor = f"#{fragment}" if fragment else ""
+        if not path or path == index_path:
+            return (rel_root or "./") + anchor
+        if "." in path.rsplit("/", 1)[-1]:  # a downloadable file mystmd keeps in its public folder
+            return asset(path)
+        return f"{rel_root}{path}/{anchor}"
+
+    return url
