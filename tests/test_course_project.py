@@ -52,8 +52,10 @@ def test_citations_and_references(course):
     assert re.search(r'<a class="cite" href="#cite-strang2016">Strang \(2016\)</a>', index)
     assert ('(<a class="cite" href="#cite-halmos1958">Halmos, 1958</a>; '
             '<a class="cite" href="#cite-axler2015">Axler, 2015</a>)') in index
-    references = index[index.index('<section class="references"'):]
+    references = index[index.index('<section class="references"'):index.index("</section>")]
     assert references.count("<li id=") == 3 and "<i>Linear Algebra Done Right</i>" in references
+    footnotes = index[index.index('<section class="footnotes">'):]
+    assert '<li id="fn-where" value="1"><p>Mostly.</p> <a class="footnote-back" href="#fnref-where"' in footnotes
     assert index.count('id="cite-axler2015"') == 1
     matrices = page(course, "lectures/matrices")  # a page without {bibliography} gets its cited references
     assert 'id="cite-axler2015"' in matrices and 'id="cite-strang2016"' not in matrices

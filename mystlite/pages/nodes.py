@@ -28,7 +28,8 @@ class RenderContext:
     url: Callable[[str], str]  # an internal page URL ("/explore#x") → a relative site URL
     asset: Callable[[str], str]  # a mystmd public path ("/abc.png") → a relative site URL
     unknown: set[str] = field(default_factory=set)
-    footnotes: list[str] = field(default_factory=list)
+    footnote_defs: list[tuple[str, str, str]] = field(default_factory=list)  # (id, label, html)
+    footnote_refs: set[str] = field(default_factory=set)
     cells: int = 0
     tab_sets: int = 0
     citations: dict[str, dict] = field(default_factory=dict)  # the page's references.cite.data
@@ -38,7 +39,6 @@ class RenderContext:
     demos: dict[str, dict] = field(default_factory=dict)  # {myst} demo source -> its mdast, made by mystmd
     mermaid: bool = False  # the page has a diagram: load the self-hosted mermaid
     katex: bool = False  # the site ships KaTeX's stylesheet and fonts: use mystmd's KaTeX markup
-    unknown_directives: list[str] = field(default_factory=list)  # "name (line N)" for the build's warnings
     headings: list[tuple[int, str, str]] = field(default_factory=list)  # (depth, id, text) for the outline
 
 
@@ -173,6 +173,8 @@ VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg", 
 
 def r_image(node, ctx):
     url = node.get("url", "")
+    if url in ("", "/undefined") and str(node.get("urlSource", "")).startswith(("http://", "https://")):
+        url = node["urlSource"]  # mystmd could not download it (offline): keep the author's link
     src = ctx.asset(url) if url.startswith("/") else url
     suffix = "." + url.rsplit(".", 1)[-1].lower() if "." in url.rsplit("/", 1)[-1] else ""
     if suffix in VIDEO_TYPES:
@@ -237,10 +239,12 @@ def r_admonition(node, ctx):
     title = children(title_node, ctx) if title_node else esc(ADMONITION_TITLES.get(kind, kind.title()))
     body = "".join(render(c, ctx) for c in kids if c is not title_node)
     classes = str(node.get("class") or "").split()
+    ident = node.get("html_id") or node.get("identifier")
+    id_attr = f' id="{esc(ident)}"' if ident else ""
     if "dropdown" in classes or node.get("open") is False:
-        return (f'<details class="admonition admonition-{esc(kind)} dropdown">'
+        return (f'<details class="admonition admonition-{esc(kind)} dropdown"{id_attr}>'
                 f'<summary class="admonition-title">{title}</summary><div class="admonition-body">{body}</div></details>')
-    return (f'<aside class="admonition admonition-{esc(kind)}" role="note"><p class="admonition-title">{title}</p>'
+    return (f'<aside class="admonition admonition-{esc(kind)}" role="note"{id_attr}><p class="admonition-title">{title}</p>'
             f'<div class="admonition-body">{body}</div></aside>')
 
 
@@ -254,6 +258,10 @@ def r_details(node, ctx):
 
 def r_footnote_reference(node, ctx):
     ident = esc(node.get("identifier", ""))
+    if ident in ctx.footnote_refs:  # a second reference to the same note: the back link goes to the first
+        label = esc(node.get("enumerator") or node.get("label") or ident)
+        return f'<sup class="footnote-ref"><a href="#fn-{ident}">{label}</a></sup>'
+    ctx.footnote_refs.add(ident)
     label = esc(node.get("enumerator") or node.get("label") or ident)
     return f'<sup class="footnote-ref" id="fnref-{ident}"><a href="#fn-{ident}">{label}</a></sup>'
 
@@ -261,9 +269,18 @@ def r_footnote_reference(node, ctx):
 def r_footnote_definition(node, ctx):
     ident = esc(node.get("identifier", ""))
     label = esc(node.get("enumerator") or node.get("label") or ident)
-    ctx.footnotes.append(f'<li id="fn-{ident}" value="{label}">{children(node, ctx)} '
-                         f'<a class="footnote-back" href="#fnref-{ident}" aria-label="Back to the text">↩</a></li>')
+    ctx.footnote_defs.append((ident, label, children(node, ctx)))
     return ""
+
+
+def footnotes_list(ctx) -> list[str]:
+    """The page's footnotes; only those referenced on the page link back (an included file may bring more)."""
+    items = []
+    for ident, label, body in ctx.footnote_defs:
+        back = (f' <a class="footnote-back" href="#fnref-{ident}" aria-label="Back to the text">↩</a>'
+                if ident in ctx.footnote_refs else "")
+        items.append(f'<li id="fn-{ident}" value="{label}">{body}{back}</li>')
+    return items
 
 
 def r_tab_set(node, ctx):
@@ -304,7 +321,7 @@ def r_abbreviation(node, ctx):
 
 
 def r_target(node, ctx):
-    return f'<span id="{esc(node.get("label", ""))}"></span>'
+    return f'<span id="{esc(node.get("html_id") or node.get("label", ""))}"></span>'
 
 
 def r_skip(node, ctx):
@@ -338,7 +355,12 @@ def r_myst_demo(node, ctx):
     """MyST source next to what it renders to (mystmd parsed the demo as a page of its own)."""
     source = str(node.get("value", ""))
     rendered = ctx.demos.get(source)
-    result = render(rendered, ctx) if rendered else '<p class="myst-demo-missing">(not rendered)</p>'
+    page_url = ctx.url  # the demo was parsed as a page of its own: its internal links stay on this page
+    ctx.url = lambda target: "#" + target.partition("#")[2] if target.lstrip("/").startswith("demo-") else page_url(target)
+    try:
+        result = render(rendered, ctx) if rendered else '<p class="myst-demo-missing">(not rendered)</p>'
+    finally:
+        ctx.url = page_url
     return (f'<div class="myst-demo"><div class="myst-demo-source"><pre class="highlight"><code>{esc(source)}'
             f'</code></pre></div><div class="myst-demo-result">{result}</div></div>')
 
@@ -350,9 +372,7 @@ def r_mermaid(node, ctx):
 
 def r_myst_directive(node, ctx):
     """A directive mystmd does not know: never silently lost, shown as its source (and warned about)."""
-    name = str(node.get("name", "?"))
-    line = (node.get("position") or {}).get("start", {}).get("line")
-    ctx.unknown_directives.append(f"{{{name}}}" + (f" (line {line})" if line else ""))
+    name = str(node.get("name", "?"))  # mystmd itself warns with file:line
     head = f"```{{{name}}}" + (f" {node['args']}" if node.get("args") else "")
     source = "\n".join([head, *(f":{k}: {v}" for k, v in (node.get("options") or {}).items()),
                         str(node.get("value") or ""), "```"])
@@ -408,11 +428,21 @@ RENDERERS: dict[str, Callable] = {
 }
 
 
+# nodes whose identifier names something else (the target), not themselves
+REFERRING = frozenset({"link", "crossReference", "cite", "footnoteReference", "footnoteDefinition", "captionNumber"})
+
+
 def render(node: dict | None, ctx: RenderContext) -> str:
     if not node:
         return ""
-    renderer = RENDERERS.get(node.get("type", ""))
+    kind = node.get("type", "")
+    renderer = RENDERERS.get(kind)
     if renderer is None:
-        ctx.unknown.add(str(node.get("type")))
-        return children(node, ctx)
-    return renderer(node, ctx)
+        ctx.unknown.add(str(kind))
+        out = children(node, ctx)
+    else:
+        out = renderer(node, ctx)
+    ident = node.get("html_id") or (node.get("identifier") if node.get("label") else None)
+    if ident and kind not in REFERRING and f'id="{esc(ident)}"' not in out:
+        out = f'<span id="{esc(ident)}"></span>{out}'  # every label is a link target, whatever the node
+    return out

@@ -15,7 +15,7 @@ from ..errors import MystliteError
 from ..log import Reporter
 from ..project import Project
 from .layout import Chrome, NavEntry, PageView, render_page
-from .nodes import RenderContext, render
+from .nodes import RenderContext, footnotes_list, render
 from .scholarly import references_section
 
 
@@ -86,15 +86,13 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
         name = page.path if page else entry.slug
         for kind in sorted(ctx.unknown):
             reporter.warn(f"{name}: unknown MyST node {kind!r} rendered as its children")
-        for directive in ctx.unknown_directives:
-            reporter.warn(f"{name}: directive {directive} is unknown to mystmd; its source is shown on the page")
         footer_ctx = RenderContext(url=ctx.url, asset=asset, katex=katex)
         frontmatter = content.get("frontmatter") or {}
         view = PageView(
             slug=entry.path, title=str(frontmatter.get("title") or entry.title), body=body, frontmatter=frontmatter,
             rel_root=rel_root, compute=bool(page and page.compute),
             lite_notebook=lite_notebooks.get(page.path) if page and page.compute else None,
-            footnotes=ctx.footnotes, page_data=page_data(page) if page else "",
+            footnotes=footnotes_list(ctx), page_data=page_data(page) if page else "",
             runtime=bool(page and page.compute and project.config.lite and ctx.cells),
             outline=ctx.headings, mermaid=ctx.mermaid, math=_has_math(content.get("mdast")),
             downloads=_downloads(frontmatter, asset), footer=render(footer, footer_ctx) if footer else "",
