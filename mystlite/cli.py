@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -77,6 +78,8 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     reporter = Reporter(quiet=args.quiet, verbose=args.verbose)
+    if getattr(args, "cache_dir", None) is not None:  # every stage (remote extends too) reads it from there
+        os.environ["MYSTLITE_CACHE_DIR"] = str(args.cache_dir.resolve())
     try:
         if args.command == "config":
             return run_config(args, reporter)

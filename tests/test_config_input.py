@@ -190,3 +190,31 @@ def test_sample_site_config(capsys):
     assert kinds == {"index.md": ("markdown", False), "notebooks/explore.ipynb": ("notebook", True),
                      "notebooks/stats.md": ("md-notebook", True), "about.md": ("md-notebook", False)}
     assert out["mystlite"]["wheels"][0].endswith("wheels/coursekit-0.1.0-py3-none-any.whl")
+
+
+def test_extends_from_a_url_is_cached_for_offline_use(make_project, config_json, tmp_path, monkeypatch):
+    import functools
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "base.yml").write_text("version: 1\nproject:\n  title: From the network\n  jupyter: lite\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/base.yml"
+    monkeypatch.setenv("MYSTLITE_CACHE_DIR", str(tmp_path / "cache"))
+    root = make_project({"myst.yml": f"version: 1\nextends:\n  - {url}\n", "index.md": "# x\n"})
+    code, out = config_json(root)
+    assert code == 0 and out["jupyter"] == {"lite": True}
+    server.shutdown()
+    server.server_close()
+    code, out = config_json(root)  # offline now: the cached copy is used
+    assert code == 0 and out["jupyter"] == {"lite": True}
+    monkeypatch.setenv("MYSTLITE_CACHE_DIR", str(tmp_path / "empty-cache"))
+    code, out = config_json(root)
+    assert code == 1
+    assert out["errors"][0].startswith(f"myst.yml:3: extends[0]: could not fetch {url} (")
+    assert out["errors"][0].endswith("), and it was never fetched before")

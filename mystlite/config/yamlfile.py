@@ -145,6 +145,31 @@ def merge_under(base: YamlDoc, top: YamlDoc) -> YamlDoc:
     return YamlDoc(top.file, merge(base.data, top.data, ()), places, [*base.sources, *top.sources])
 
 
+def fetch_extends(url: str, where: Where, key: str) -> Path:
+    """A remote `extends:` file, as mystmd reads it: fetched when the network is there, kept in the download
+    cache (with its sha256, checked on use), and taken from there when offline."""
+    import hashlib
+    import urllib.request
+
+    from ..cache import cache_dir
+    from ..files import file_digest, write_if_changed, write_text
+
+    cached = cache_dir() / "extends" / f"{hashlib.sha256(url.encode()).hexdigest()[:16]}.yml"
+    record = cached.with_name(cached.name + ".sha256")
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            data = response.read(1 << 20)
+    except (OSError, ValueError) as err:
+        if cached.is_file() and record.is_file() and record.read_text().strip() == file_digest(cached):
+            return cached
+        reason = getattr(err, "reason", None) or err
+        raise MystliteError(f"could not fetch {url} ({reason}), and it was never fetched before", where, key,
+                            hint="build once with network access, or copy the file next to myst.yml") from None
+    write_if_changed(cached, data)
+    write_text(record, file_digest(cached))
+    return cached
+
+
 def load_with_extends(file: Path, _seen: tuple[Path, ...] = ()) -> YamlDoc:
     """Load a myst.yml and the local files its `extends:` names, merged under it in order."""
     doc = load_yaml(file)
@@ -161,10 +186,18 @@ def load_with_extends(file: Path, _seen: tuple[Path, ...] = ()) -> YamlDoc:
     for index, entry in enumerate(extends):
         where = doc.where(("extends", index))
         key = key_name(("extends", index))
-        if isinstance(entry, dict) and "url" in entry or isinstance(entry, str) and "://" in entry:
-            raise MystliteError("only local files are supported; a URL would need the network", where, key)
+        if isinstance(entry, dict) and isinstance(entry.get("url"), str):
+            entry = entry["url"]
         if not isinstance(entry, str):
-            raise MystliteError("must be a file path", where, key)
+            raise MystliteError("must be a file path or a URL", where, key)
+        if "://" in entry:
+            target = fetch_extends(entry, where, key)
+            merged_part = load_yaml(target)
+            if isinstance(merged_part.data, dict) and merged_part.data.pop("extends", None) is not None:
+                raise MystliteError(f"{entry} extends further files; only one level of remote extends is supported",
+                                    where, key)
+            merged = merged_part if merged is None else merge_under(merged, merged_part)
+            continue
         target = (file.parent / entry).resolve()
         if target in _seen or target == file.resolve():
             raise MystliteError(f"extends itself through {entry}", where, key)
