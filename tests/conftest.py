@@ -169,3 +169,18 @@ def offline_page(chromium):
     yield make
     for page in pages:
         page.close()
+
+
+COURSE = REPO / "tests" / "projects" / "course"
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory, download_cache):
+    """tests/projects/course built once for the session: (Site, Reporter). Tests must not modify it."""
+    from mystlite.log import Reporter
+    from mystlite.site import build_site
+
+    root = tmp_path_factory.mktemp("course") / "course"
+    shutil.copytree(COURSE, root)
+    reporter = Reporter(quiet=True)
+    return build_site(root, reporter, cache_dir=download_cache), reporter

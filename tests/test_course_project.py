@@ -9,21 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import COURSE
 from linkcheck import crawl
 from mystlite.log import Reporter
 from mystlite.site import build_site
 
 pytestmark = pytest.mark.build
-COURSE = Path(__file__).parent / "projects" / "course"
-
-
-@pytest.fixture(scope="session")
-def course(tmp_path_factory, download_cache):
-    root = tmp_path_factory.mktemp("course") / "course"
-    shutil.copytree(COURSE, root)
-    reporter = Reporter(quiet=True)
-    site = build_site(root, reporter, cache_dir=download_cache)
-    return site, reporter
 
 
 def page(course, path: str) -> str:

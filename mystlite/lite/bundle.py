@@ -108,6 +108,8 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
         remove(leftover)
     src.mkdir(parents=True, exist_ok=True)
     drive = stage(project, dist, src, work)
+    for message in drive.warnings:
+        reporter.warn(message)
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_EPOCH)
     stamp_file = work / "lite.stamp.json"
     stamp = {"inputs": tree_digest(src), "epoch": epoch, "apps": list(APPS), "jupyterlite": JUPYTERLITE_VERSION}

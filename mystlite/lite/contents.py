@@ -22,20 +22,31 @@ class DriveContents:
 
     files: dict[str, Path | bytes] = field(default_factory=dict)
     notebooks: dict[str, str] = field(default_factory=dict)  # page path -> drive path of its .ipynb
+    warnings: list[str] = field(default_factory=list)  # what the converters said, as our one-line warnings
 
 
-def md_notebook_to_ipynb(source: Path, cache: Path) -> bytes:
-    """jupytext's conversion, cached by source hash: importing jupytext costs more than a rebuild should."""
+def md_notebook_to_ipynb(source: Path, cache: Path, said: list[str] | None = None) -> bytes:
+    """jupytext's conversion, cached by source hash: importing jupytext costs more than a rebuild should.
+    What jupytext and nbformat warn about is added to `said` as one line that names the page."""
     text = source.read_bytes()
     cached = cache / f"{hashlib.sha256(text).hexdigest()}.ipynb"
     if cached.is_file():
         return cached.read_bytes()
+    import warnings
+
     import jupytext
 
     try:
-        notebook = jupytext.read(source, fmt="md:myst")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            notebook = jupytext.read(source, fmt="md:myst")
     except Exception as err:  # jupytext raises many types for bad input
-        raise MystliteError(f"cannot convert to a notebook: {err}", Where(source)) from None
+        raise MystliteError(f"cannot convert to a notebook: {str(err).splitlines()[0] if str(err) else type(err).__name__}",
+                            Where(source)) from None
+    if said is not None:
+        for warning in caught:
+            message = str(warning.message).strip().splitlines()[0] if str(warning.message).strip() else ""
+            said.append(f"{Where(source)}: {warning.category.__name__}: {message}")
     # nbformat gives new cells random ids; fixed ones keep rebuilds byte-identical (and up to date)
     for index, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{index}"
@@ -60,7 +71,7 @@ def collect_contents(project: Project, work: Path) -> DriveContents:
             drive.notebooks[page.path] = page.path
         elif page.kind == MD_NOTEBOOK:
             target = str(Path(page.path).with_suffix(".ipynb").as_posix())
-            drive.files[target] = for_lite_kernel(md_notebook_to_ipynb(page.source, work / "converted"))
+            drive.files[target] = for_lite_kernel(md_notebook_to_ipynb(page.source, work / "converted", drive.warnings))
             drive.notebooks[page.path] = target
     config = project.config
     for index, path in enumerate(config.options.contents):

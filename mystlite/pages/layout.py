@@ -222,6 +222,7 @@ def render_page(view: PageView, chrome: Chrome, nav: list[NavEntry], index_path:
 {chr(10).join(head[1:])}
 <script src="{root}_static/theme.js"></script>
 <script src="{root}_static/site.js" defer></script>
+<script src="{root}_static/search.js" defer></script>
 </head>
 <body data-compute="{str(view.compute).lower()}" data-root="{root or './'}">
 <a class="skip-link" href="#content">Skip to the content</a>

@@ -19,6 +19,9 @@ from .nodes import RenderContext, footnotes_list, render
 from .scholarly import references_section
 
 
+SEARCH_TEXT_LIMIT = 30_000  # characters of a page's text in the search index
+
+
 @dataclass
 class RenderedSite:
     files: dict[str, Path | bytes] = field(default_factory=dict)
@@ -59,6 +62,7 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
         hide_footer_links=bool(options.get("hide_footer_links")))
     footer = ((config.get("parts") or {}).get("footer") or {}).get("mdast")
     site = RenderedSite()
+    search: list[dict] = []  # the offline search index: every page's title, headings and text
     used_assets: set[str] = set()  # only what pages refer to is published (mystmd's public/ holds more)
 
     def asset_url(rel_root: str) -> Callable[[str], str]:
@@ -97,10 +101,15 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
             outline=ctx.headings, mermaid=ctx.mermaid, math=_has_math(content.get("mdast")),
             downloads=_downloads(frontmatter, asset), footer=render(footer, footer_ctx) if footer else "",
             asset=asset)
+        search.append({"url": f"{entry.path}/" if entry.path != index_path else "", "title": view.title,
+                       "headings": [[ident, text] for _, ident, text in ctx.headings],
+                       "text": _plain_text(content.get("mdast"))[:SEARCH_TEXT_LIMIT]})
         site.mermaid |= view.mermaid
         site.math |= view.math
         target = "index.html" if entry.path == index_path else f"{entry.path}/index.html"
         site.files[target] = render_page(view, chrome, nav, index_path).encode()
+    site.files["_static/search-index.json"] = json.dumps({"pages": search}, ensure_ascii=False,
+                                                         separators=(",", ":")).encode()
     public = site_dir / "public"
     for rel in sorted(used_assets):
         if (public / rel).is_file():
@@ -112,6 +121,22 @@ def _esc(text) -> str:
     import html
 
     return html.escape(str(text), quote=True)
+
+
+def _plain_text(node) -> str:
+    """A page's words for the search index: its text and code, outputs left out."""
+    words: list[str] = []
+
+    def walk(n) -> None:
+        if not isinstance(n, dict) or n.get("type") in ("outputs", "comment", "mystComment", "html"):
+            return
+        if isinstance(n.get("value"), str) and n.get("type") in ("text", "inlineCode", "code", "inlineMath", "math"):
+            words.append(n["value"])
+        for child in n.get("children") or []:
+            walk(child)
+
+    walk(node)
+    return " ".join(" ".join(words).split())
 
 
 def _has_math(node) -> bool:
