@@ -117,3 +117,36 @@ def test_every_link_of_the_course_resolves(tmp_path, download_cache, serve, base
     pages, broken = crawl(served.url())
     assert broken == []
     assert len(pages) == 4
+
+
+# node types that render to nothing on purpose: comments, raw cells for other formats, and notes gathered
+# at the end of the page
+SILENT = {"comment", "mystComment", "raw", "footnotes", "footnoteDefinition"}
+
+
+def test_every_node_type_mystmd_emits_renders_something(course):
+    import json
+
+    from mystlite.pages.nodes import RENDERERS, RenderContext, render
+
+    site, reporter = course
+    assert not [w for w in reporter.warnings if "unknown MyST node" in w]
+    content = site.project.root / "_build/.mystlite/pages-src/_build/site/content"
+    seen: dict[str, dict] = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            seen.setdefault(node.get("type"), node)
+            for child in node.get("children") or []:
+                walk(child)
+
+    for page_json in content.glob("*.json"):
+        walk(json.loads(page_json.read_text())["mdast"])
+    assert len(seen) > 25
+    empty = []
+    for kind, node in sorted(seen.items()):
+        assert kind in RENDERERS, f"{kind} has no renderer"
+        ctx = RenderContext(url=lambda u: u, asset=lambda p: p)
+        if kind not in SILENT and not render(node, ctx).strip():
+            empty.append(kind)
+    assert empty == []

@@ -97,3 +97,12 @@ def test_markdown_output():
     out = render_output({"output_type": "display_data", "data": {
         "text/markdown": {"content": "**bold** and a | table |\n|---|---|\n| 1 | 2 |"}}}, lambda p: p)
     assert "<strong>bold</strong>" in out
+
+
+def test_a_large_html_output_kept_as_a_file_is_shown_inline():
+    from mystlite.pages.outputs import render_output
+
+    data = {"output_type": "display_data", "data": {"text/html": {"content_type": "text/html", "path": "/big.html"}}}
+    html = render_output(data, lambda p: f"build{p}", lambda p: "<table><tr><td>big</td></tr></table>"
+                         if p == "/big.html" else None)
+    assert '<div class="output-html"><table><tr><td>big</td></tr></table></div>' in html

@@ -39,6 +39,7 @@ class RenderContext:
     demos: dict[str, dict] = field(default_factory=dict)  # {myst} demo source -> its mdast, made by mystmd
     mermaid: bool = False  # the page has a diagram: load the self-hosted mermaid
     katex: bool = False  # the site ships KaTeX's stylesheet and fonts: use mystmd's KaTeX markup
+    read_asset: Callable[[str], str | None] = lambda path: None  # the text of a mystmd public file
     headings: list[tuple[int, str, str]] = field(default_factory=list)  # (depth, id, text) for the outline
 
 
@@ -165,7 +166,7 @@ def r_outputs(node, ctx):
 
 def r_output(node, ctx):
     data = node.get("jupyter_data")
-    return render_output(data, ctx.asset) if data else children(node, ctx)
+    return render_output(data, ctx.asset, ctx.read_asset) if data else children(node, ctx)
 
 
 VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg", ".mov": "video/quicktime"}

@@ -22,8 +22,9 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value or "")
 
 
-def render_output(data: dict, asset_url: Callable[[str], str]) -> str:
-    """One output. asset_url maps mystmd's '/<hash>.ext' paths (big outputs kept as files) to site URLs."""
+def render_output(data: dict, asset_url: Callable[[str], str], read_asset: Callable[[str], str | None] = lambda p: None) -> str:
+    """One output. asset_url maps mystmd's '/<hash>.ext' paths (big outputs kept as files) to site URLs;
+    read_asset gives such a file's text (a large text/html output is shown inline, as Jupyter shows it)."""
     kind = data.get("output_type")
     if kind == "stream":
         name = data.get("name", "stdout")
@@ -39,13 +40,16 @@ def render_output(data: dict, asset_url: Callable[[str], str]) -> str:
     for mime in MIME_ORDER:
         if mime in bundle:
             return f'<div class="output" data-output-type="{html.escape(kind or "display_data")}" data-mime="{mime}">' \
-                   f"{render_mime(mime, bundle[mime], asset_url)}</div>"
+                   f"{render_mime(mime, bundle[mime], asset_url, read_asset)}</div>"
     return ""
 
 
-def render_mime(mime: str, item: dict, asset_url: Callable[[str], str]) -> str:
+def render_mime(mime: str, item: dict, asset_url: Callable[[str], str],
+                read_asset: Callable[[str], str | None] = lambda p: None) -> str:
     content = item.get("content") if isinstance(item, dict) else item
     path = item.get("path") if isinstance(item, dict) else None
+    if path and not content and mime == "text/html":
+        content = read_asset(path)  # mystmd kept a large HTML output as a file of its own
     if mime.startswith("image/"):
         if path:
             src = asset_url(path)

@@ -82,7 +82,7 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
         cite = (content.get("references") or {}).get("cite") or {}
         ctx = RenderContext(url=_url_mapper(rel_root, index_path, asset), asset=asset,
                             citations=cite.get("data") or {}, citation_order=cite.get("order") or [], demos=demos,
-                            katex=katex)
+                            katex=katex, read_asset=lambda path: _read_public(site_dir, path))
         body = render(content.get("mdast"), ctx)
         if ctx.cited and not ctx.bibliography_shown:
             body += references_section(ctx, _esc)
@@ -121,6 +121,14 @@ def _esc(text) -> str:
     import html
 
     return html.escape(str(text), quote=True)
+
+
+def _read_public(site_dir: Path, path: str) -> str | None:
+    file = site_dir / "public" / path.lstrip("/")
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _plain_text(node) -> str:
