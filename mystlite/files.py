@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 # mystlite's work folder inside a project: staged inputs, intermediate builds, records and the build lock.
 WORK_DIR = "_build/.mystlite"
@@ -42,8 +42,17 @@ def project_files(root: Path, exclude: Path | None = None, links: list[Path] | N
                 links.append(here / name)
 
 
-def _same(dest: Path, source: Path | bytes) -> bool:
-    if not dest.is_file():
+class Link(NamedTuple):
+    """A symbolic link to `target`, for sync_folder (a JavaScript plugin must resolve its imports from where
+    it really lives)."""
+
+    target: Path
+
+
+def _same(dest: Path, source: Path | bytes | Link) -> bool:
+    if isinstance(source, Link):
+        return dest.is_symlink() and os.readlink(dest) == str(source.target)
+    if dest.is_symlink() or not dest.is_file():
         return False
     if isinstance(source, bytes):
         return dest.stat().st_size == len(source) and dest.read_bytes() == source
@@ -66,7 +75,10 @@ def write_if_changed(dest: Path, source: Path | bytes) -> bool:
         return False
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".mystlite-tmp")
-    if isinstance(source, bytes):
+    tmp.unlink(missing_ok=True)
+    if isinstance(source, Link):
+        tmp.symlink_to(source.target)
+    elif isinstance(source, bytes):
         tmp.write_bytes(source)
     else:
         shutil.copyfile(source, tmp)
@@ -80,17 +92,20 @@ def _executable(path: Path) -> bool:
     return bool(path.stat().st_mode & 0o100)
 
 
-def sync_folder(folder: Path, wanted: dict[str, Path | bytes], keep: tuple[str, ...] = ()) -> int:
-    """Make folder hold exactly `wanted` (top-level names in `keep` are left alone); returns the change count."""
+def sync_folder(folder: Path, wanted: dict[str, Path | bytes | Link], keep: tuple[str, ...] = ()) -> int:
+    """Make folder hold exactly `wanted` (relative paths in `keep`, and what is below them, are left alone);
+    returns the change count."""
     folder.mkdir(parents=True, exist_ok=True)
     changed = 0
     for rel, source in wanted.items():
         changed += write_if_changed(folder / rel, source)
-    wanted_paths = {(folder / rel).resolve() for rel in wanted}
+    wanted_paths = {(folder / rel).resolve() for rel, source in wanted.items() if not isinstance(source, Link)}
+    wanted_links = {folder / rel for rel, source in wanted.items() if isinstance(source, Link)}
     for path in sorted(folder.rglob("*"), reverse=True):
-        if path.relative_to(folder).parts[0] in keep:
+        rel = path.relative_to(folder).as_posix()
+        if any(rel == k or rel.startswith(k + "/") for k in keep):
             continue
-        if path.is_file() and path.resolve() not in wanted_paths:
+        if (path.is_file() or path.is_symlink()) and path.resolve() not in wanted_paths and path not in wanted_links:
             path.unlink()
             changed += 1
         elif path.is_dir() and not any(path.iterdir()):

@@ -71,7 +71,10 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
     config = project.config
     project_dir = project.root
     output = config.options.output
-    inputs = fingerprint.snapshot(project_dir, output, external_inputs(config), base_url, cache_dir, strict)
+    from .pages.mystmd import included_outside
+
+    external = external_inputs(config) + included_outside(project)
+    inputs = fingerprint.snapshot(project_dir, output, external, base_url, cache_dir, strict)
     work = config.root / WORK_DIR
     work.mkdir(parents=True, exist_ok=True)
     count = len(project.pages)

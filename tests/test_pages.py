@@ -265,3 +265,30 @@ def test_a_user_site_template_is_respected(tmp_path, download_cache):
     site = build_site(root, Reporter(quiet=True), cache_dir=download_cache)
     assert (site.output / "index.html").read_text().strip() == "<h1>made by my template</h1>"
     assert (site.output / "lite" / "static" / "pyodide" / "pyodide.mjs").is_file()
+
+
+def test_includes_outside_the_project_and_plugins_with_node_modules(tmp_path, download_cache):
+    """As in mystmd: `{include}` of ../RELEASE.md works, and a JavaScript plugin imports from node_modules."""
+    (tmp_path / "RELEASE.md").write_text("Release notes from above the project.\n")
+    docs = tmp_path / "docs"
+    package = docs / "node_modules" / "fakepkg"
+    package.mkdir(parents=True)
+    (package / "package.json").write_text('{"name": "fakepkg", "type": "module", "main": "index.mjs"}')
+    (package / "index.mjs").write_text("export function shout(text) { return text.trim().toUpperCase() + '!'; }\n")
+    (docs / "shout.mjs").write_text(
+        'import { shout } from "fakepkg";\n'
+        "export default { name: 'shout', directives: [{ name: 'shout', body: { type: String },\n"
+        "  run(data) { return [{ type: 'paragraph', children: [{ type: 'text', value: shout(data.body) }] }]; } }] };\n")
+    (docs / "myst.yml").write_text("version: 1\nproject:\n  title: Docs\n  plugins:\n    - shout.mjs\n")
+    (docs / "index.md").write_text("# Docs\n\n```{include} ../RELEASE.md\n```\n\n```{shout}\nhello\n```\n")
+    reporter = Reporter(quiet=True)
+    site = build_site(docs, reporter, cache_dir=download_cache)
+    html = (site.output / "index.html").read_text()
+    assert "Release notes from above the project." in html
+    assert "HELLO!" in html
+    assert not [w for w in reporter.warnings if "plugin" in w.lower() or "include" in w.lower()], reporter.warnings
+    (tmp_path / "RELEASE.md").write_text("Newer notes.\n")  # an input of the build, though outside the project
+    from mystlite.fingerprint import up_to_date
+
+    assert up_to_date(docs, None, download_cache) is None
+    assert "Newer notes." in (build_site(docs, reporter, cache_dir=download_cache).output / "index.html").read_text()

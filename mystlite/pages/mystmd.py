@@ -17,7 +17,7 @@ import yaml
 
 from .. import proc
 from ..errors import MystliteError, Where
-from ..files import project_files, sync_folder, write_text
+from ..files import Link, project_files, sync_folder, write_text
 from ..log import Reporter
 from ..node import find_node
 from ..project import Project
@@ -44,18 +44,58 @@ def myst_script() -> Path:
 BOM = b"\xef\xbb\xbf"
 
 
-def _source_files(root: Path, output: Path) -> dict[str, Path | bytes]:
-    files: dict[str, Path | bytes] = {}
+# `{include}` and `{literalinclude}` arguments: mystmd reads them relative to the page, even outside the project
+INCLUDE = re.compile(rb"^[ \t]*(?:`{3,}|:{3,})[ \t]*\{(?:include|literalinclude)\}[ \t]+(\S+)", re.MULTILINE)
+SCRIPT_PLUGIN = (".mjs", ".js", ".cjs")
+
+
+def _source_files(root: Path, output: Path, plugins: set[Path]) -> dict[str, Path | bytes | Link]:
+    files: dict[str, Path | bytes | Link] = {}
     for path in project_files(root, output):
         if path.name in ("myst.yml", "myst.yaml"):
             continue
         rel = path.relative_to(root).as_posix()
         files[rel] = path
-        if path.suffix == ".md":
+        if path.resolve() in plugins:  # imported by node from where it really lives, with its node_modules
+            files[rel] = Link(path.resolve())
+        elif path.suffix == ".md":
             with path.open("rb") as handle:
                 if handle.read(3) == BOM:  # mystmd would show the frontmatter as text
                     files[rel] = path.read_bytes()[3:]
     return files
+
+
+def _outside_includes(root: Path, files: dict[str, Path | bytes | Link]) -> tuple[int, dict[Path, Path]]:
+    """Files outside the project that pages include (`../../RELEASE.md`): how many folders above the
+    project they reach, and each one's absolute path -> the real file."""
+    depth, found = 0, {}
+    for rel, source in files.items():
+        if not rel.endswith((".md", ".ipynb")) or not isinstance(source, Path):
+            continue
+        for match in INCLUDE.finditer(source.read_bytes()):
+            target = (source.parent / match.group(1).decode(errors="replace")).resolve()
+            if target.is_file() and root not in target.parents:
+                up = Path(os.path.relpath(target, root)).parts
+                reach = len(list(part for part in up if part == ".."))
+                if reach < len(root.parts) - 1:
+                    depth = max(depth, reach)
+                    found[target] = target
+    return depth, found
+
+
+def included_outside(project: Project) -> list[Path]:
+    """Files outside the project folder that its pages include: inputs of the build too."""
+    files = _source_files(project.root, project.config.options.output, set())
+    return sorted(_outside_includes(project.root, files)[1])
+
+
+def _script_plugins(project: Project) -> set[Path]:
+    plugins = set()
+    for entry in project.config.project.get("plugins") or []:
+        path = entry.get("path") if isinstance(entry, dict) else entry
+        if isinstance(path, str) and "://" not in path and path.endswith(SCRIPT_PLUGIN):
+            plugins.add((project.root / path).resolve())
+    return plugins
 
 
 # The official themes that `myst init` writes into most projects; mystmd downloads them at build time.
@@ -91,15 +131,24 @@ class MystRun:
 
     def __init__(self, project: Project, work: Path, reporter: Reporter, base_url: str | None, strict: bool = False):
         self.project, self.reporter, self.strict = project, reporter, strict
-        self.mirror = mirror = work / "pages-src"
-        files: dict[str, Path | bytes] = dict(_source_files(project.root, project.config.options.output))
+        root = project.root
+        files = _source_files(root, project.config.options.output, _script_plugins(project))
         config_bytes, self.ours = mirror_config(project, reporter)
         files["myst.yml"] = config_bytes
+        # the mirror sits as deep in pages-src as pages reach above the project, so that an include of
+        # ../../RELEASE.md finds its copy at the same relative place
+        depth, outside = _outside_includes(root, files)
+        prefix = "/".join(root.parts[len(root.parts) - depth:]) if depth else ""
+        top = work / "pages-src"
+        self.mirror = mirror = top / prefix if prefix else top
+        everything: dict[str, Path | bytes | Link] = {f"{prefix}/{rel}".lstrip("/"): src for rel, src in files.items()}
+        anchor = root.parents[depth - 1] if depth else root
+        everything.update({os.path.relpath(target, anchor): target for target in outside})
         self.stamp, self.want = work / "pages-src.ok", f"{base_url or ''} strict={strict}"
         # the stamp goes before the mirror changes: a build killed in between must not leave it vouching
         stamp_ok = self.stamp.is_file() and self.stamp.read_text() == self.want
         self.stamp.unlink(missing_ok=True)
-        changed = sync_folder(mirror, files, keep=("_build",))
+        changed = sync_folder(top, everything, keep=(f"{prefix}/_build".lstrip("/"),))
         self.site_dir, self.html_dir = mirror / "_build" / "site", mirror / "_build" / "html"
         self.proc: subprocess.Popen | None = None
         if not changed and stamp_ok and (self.site_dir / "config.json").is_file():
