@@ -31,3 +31,16 @@ def test_diagram_math_and_search_work_offline(course, serve, offline_page):
     assert page.page.url.startswith(served.url("lectures/vectors/"))
     page.assert_offline()
     assert page.console_errors == []
+
+
+def test_anywidget_loads_its_module_from_the_site(course, serve, offline_page):
+    site, _ = course
+    served = serve(site.output)
+    page = offline_page()
+    page.page.goto(served.url("glossary/"))
+    button = page.page.wait_for_selector(".anywidget .counter-button", timeout=10000)
+    assert button.inner_text() == "count is 1"
+    button.click()
+    assert button.inner_text() == "count is 2"
+    page.assert_offline()
+    assert page.console_errors == []

@@ -39,6 +39,7 @@ class RenderContext:
     demos: dict[str, dict] = field(default_factory=dict)  # {myst} demo source -> its mdast, made by mystmd
     mermaid: bool = False  # the page has a diagram: load the self-hosted mermaid
     katex: bool = False  # the site ships KaTeX's stylesheet and fonts: use mystmd's KaTeX markup
+    anywidget: bool = False  # the page has an {anywidget}: load the script that renders them
     read_asset: Callable[[str], str | None] = lambda path: None  # the text of a mystmd public file
     headings: list[tuple[int, str, str]] = field(default_factory=list)  # (depth, id, text) for the outline
 
@@ -371,6 +372,20 @@ def r_mermaid(node, ctx):
     return f'<pre class="mermaid">{esc(node.get("value", ""))}</pre>'
 
 
+def r_anywidget(node, ctx):
+    """An `{anywidget}`: its module is loaded by the page (from the site when mystmd could copy it)."""
+    import json
+
+    ctx.anywidget = True
+    esm = str(node.get("esm") or "")
+    css = str(node.get("css") or "")
+    esm_url = ctx.asset(esm) if esm.startswith("/") else esm
+    css_attr = f' data-css="{esc(ctx.asset(css) if css.startswith("/") else css)}"' if css else ""
+    model = esc(json.dumps(node.get("model") or {}))
+    return (f'<div class="anywidget" data-esm="{esc(esm_url)}"{css_attr} data-model="{model}">'
+            f'<p class="anywidget-loading">Loading the widget…</p></div>')
+
+
 def r_myst_directive(node, ctx):
     """A directive mystmd does not know: never silently lost, shown as its source (and warned about)."""
     name = str(node.get("name", "?"))  # mystmd itself warns with file:line
@@ -423,7 +438,7 @@ RENDERERS: dict[str, Callable] = {
     "embed": children, "include": children, "mystDirective": r_myst_directive,
     "mystRole": r_myst_role, "iframe": r_iframe, "glossary": tag("dl", "glossary"), "si": r_text,
     "footnotes": r_skip, "raw": r_skip, "myst": r_myst_demo, "mermaid": r_mermaid,
-    "inlineExpression": r_inline_expression,
+    "inlineExpression": r_inline_expression, "anywidget": r_anywidget,
     "cite": _scholarly("r_cite"), "citeGroup": _scholarly("r_cite_group"), "bibliography": _scholarly("r_bibliography"),
     "proof": _scholarly("r_proof"), "exercise": _scholarly("r_exercise"), "solution": _scholarly("r_solution"),
 }

@@ -98,7 +98,7 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
             lite_notebook=lite_notebooks.get(page.path) if page and page.compute else None,
             footnotes=footnotes_list(ctx), page_data=page_data(page) if page else "",
             runtime=bool(page and page.compute and project.config.lite and ctx.cells),
-            outline=ctx.headings, mermaid=ctx.mermaid, math=_has_math(content.get("mdast")),
+            outline=ctx.headings, mermaid=ctx.mermaid, anywidget=ctx.anywidget, math=_has_math(content.get("mdast")),
             downloads=_downloads(frontmatter, asset), footer=render(footer, footer_ctx) if footer else "",
             asset=asset)
         search.append({"url": f"{entry.path}/" if entry.path != index_path else "", "title": view.title,
