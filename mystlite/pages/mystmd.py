@@ -186,7 +186,8 @@ class MystRun:
                 reporter.error(extra)
             if errors:
                 more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-                raise MystliteError(f"{errors[0]}{more}", hint="fix the page; the previous output was left as it was")
+                what = "myst.yml" if re.match(r"^\S*myst\.ya?ml\b", errors[0]) else "the page"
+                raise MystliteError(f"{errors[0]}{more}", hint=f"fix {what}; the previous output was left as it was")
             raise MystliteError(f"mystmd failed: {last_meaningful_line(text)}")
         if self.strict and problems:
             for _, extra in problems[1:]:
