@@ -23,7 +23,7 @@ def test_diagram_math_and_search_work_offline(course, serve, offline_page):
     assert width and width > 5  # the blackboard R is drawn with KaTeX's AMS font
     page.page.keyboard.press("/")
     page.page.keyboard.type("Neumann series")
-    page.page.wait_for_selector(".search-results a")
+    page.page.wait_for_function("document.querySelector('.search-results a')?.textContent.startsWith('Vectors')")
     link = page.page.locator(".search-results a").first
     assert link.inner_text().startswith("Vectors")
     link.click()

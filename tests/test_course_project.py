@@ -29,6 +29,8 @@ def test_folders_give_nested_urls_and_relative_links(course):
     assert '<a href="../../lectures/matrices/">Matrices</a>' in vectors
     index = page(course, "")
     assert 'href="lectures/matrices/"' in index
+    assert 'href="lectures/">the lectures</a>' in index  # a folder's index.md is the folder's own page
+    assert "The lectures:" in page(course, "lectures")
     assert 'href="lectures/vectors/#thm-neumann"' in index
 
 
@@ -116,7 +118,7 @@ def test_every_link_of_the_course_resolves(tmp_path, download_cache, serve, base
     served = serve(site.output, base_url)
     pages, broken = crawl(served.url())
     assert broken == []
-    assert len(pages) == 4
+    assert len(pages) == 5
 
 
 # node types that render to nothing on purpose: comments, raw cells for other formats, and notes gathered

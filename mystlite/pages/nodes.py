@@ -438,7 +438,7 @@ RENDERERS: dict[str, Callable] = {
     "embed": children, "include": children, "mystDirective": r_myst_directive,
     "mystRole": r_myst_role, "iframe": r_iframe, "glossary": tag("dl", "glossary"), "si": r_text,
     "footnotes": r_skip, "raw": r_skip, "myst": r_myst_demo, "mermaid": r_mermaid,
-    "inlineExpression": r_inline_expression, "anywidget": r_anywidget,
+    "inlineExpression": r_inline_expression, "anywidget": r_anywidget, "grid-item": tag("div", "grid-item"),
     "cite": _scholarly("r_cite"), "citeGroup": _scholarly("r_cite_group"), "bibliography": _scholarly("r_bibliography"),
     "proof": _scholarly("r_proof"), "exercise": _scholarly("r_exercise"), "solution": _scholarly("r_solution"),
 }

@@ -30,8 +30,15 @@ class RenderedSite:
 
 
 def page_path(slug: str, folders: bool) -> str:
-    """The URL path of a page (without slashes at the ends)."""
-    return slug.replace(".", "/") if folders else slug
+    """The URL path of a page (without slashes at the ends). With folders, a folder's index.md is the
+    folder's own page (`sub.index` is published at `sub/`), as mystmd makes its links."""
+    if not folders:
+        return slug
+    path = slug.replace(".", "/")
+    for landing in ("/index", "/readme"):
+        if path.endswith(landing):
+            return path[: -len(landing)]
+    return path
 
 
 def rel_root_of(path: str, index_path: str) -> str:
@@ -84,6 +91,9 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
                             citations=cite.get("data") or {}, citation_order=cite.get("order") or [], demos=demos,
                             katex=katex, read_asset=lambda path: _read_public(site_dir, path))
         body = render(content.get("mdast"), ctx)
+        defined = {ident for ident, _, _ in ctx.footnote_defs}
+        for ident in ctx.footnote_refs - defined:  # a note the page never defines: a number, not a dead link
+            body = body.replace(f'<a href="#fn-{ident}">', '<a class="footnote-missing">')
         if ctx.cited and not ctx.bibliography_shown:
             body += references_section(ctx, _esc)
         page = by_path.get(str(content.get("location", "")).lstrip("/"))

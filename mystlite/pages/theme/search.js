@@ -6,10 +6,14 @@
 
   function words(text) { return text.toLowerCase().split(/[^\p{L}\p{N}_]+/u).filter(Boolean); }
 
-  function load() {
-    if (index) return Promise.resolve(index);
-    return fetch(root + "_static/search-index.json").then(function (r) { return r.json(); })
-      .then(function (data) { index = data.pages; return index; });
+  var loading = null;
+  function load() {  // one fetch, however fast the reader types
+    if (!loading) {
+      loading = fetch(root + "_static/search-index.json").then(function (r) { return r.json(); })
+        .then(function (data) { index = data.pages; return index; });
+      loading.catch(function () { loading = null; });
+    }
+    return loading;
   }
 
   function score(page, terms) {
@@ -38,6 +42,8 @@
     list.textContent = "";
     if (!terms.length) return;
     load().then(function (pages) {
+      if (input.value !== query) return;  // the reader typed on: a newer search shows its results
+      list.textContent = "";
       var found = pages.map(function (p) { return [score(p, terms), p]; })
         .filter(function (x) { return x[0] > 0; }).sort(function (a, b) { return b[0] - a[0]; }).slice(0, 20);
       if (!found.length) {
