@@ -292,3 +292,39 @@ def test_includes_outside_the_project_and_plugins_with_node_modules(tmp_path, do
 
     assert up_to_date(docs, None, download_cache) is None
     assert "Newer notes." in (build_site(docs, reporter, cache_dir=download_cache).output / "index.html").read_text()
+
+
+@pytest.mark.parametrize("template, keep, ours, said", [
+    ("book-theme", False, True, "info"),
+    ("article-theme@1.0", False, True, "info"),
+    ("https://example.org/theme.zip", False, True, "warning"),
+    ("some-other-theme", False, True, "warning"),
+    ("https://example.org/theme.zip", True, False, None),
+])
+def test_official_and_foreign_templates(make_project, template, keep, ours, said):
+    import yaml
+
+    from mystlite.config import load_config
+    from mystlite.pages.mystmd import TEMPLATE_DIR, mirror_config
+    from mystlite.project import load_project
+
+    keep_line = "mystlite:\n  keep_template: true\n" if keep else ""
+    root = make_project({"myst.yml": f"version: 1\nproject:\n  title: T\nsite:\n  template: {template}\n{keep_line}",
+                         "index.md": "# x\n"})
+    messages = []
+
+    class Recorder(Reporter):
+        def info(self, message):
+            messages.append(("info", message))
+
+        def warn(self, message):
+            messages.append(("warning", message))
+
+    data, is_ours = mirror_config(load_project(load_config(root)), Recorder())
+    assert is_ours == ours
+    assert yaml.safe_load(data)["site"]["template"] == (str(TEMPLATE_DIR) if ours else template)
+    if said:
+        assert [kind for kind, _ in messages] == [said]
+        assert f"site.template: {template} " in messages[0][1] and "mystlite.keep_template: true" in messages[0][1]
+    else:
+        assert messages == []
