@@ -328,3 +328,30 @@ def test_official_and_foreign_templates(make_project, template, keep, ours, said
         assert f"site.template: {template} " in messages[0][1] and "mystlite.keep_template: true" in messages[0][1]
     else:
         assert messages == []
+
+
+def test_an_executable_plugin_keeps_its_bit_and_runs(tmp_path, download_cache):
+    import stat
+    import sys as system
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    plugin = root / "stamp.py"
+    plugin.write_text(f"#!{system.executable}\n" + textwrap.dedent('''
+        import json, sys
+        spec = {"name": "stamp", "directives": [{"name": "stamp", "arg": {"type": "string"}}]}
+        if "--directive" in sys.argv:
+            data = json.load(sys.stdin)
+            json.dump([{"type": "paragraph", "children": [{"type": "text", "value": "stamped: " + data["arg"]}]}],
+                      sys.stdout)
+        else:
+            json.dump(spec, sys.stdout)
+        '''))
+    plugin.chmod(plugin.stat().st_mode | stat.S_IXUSR)
+    (root / "myst.yml").write_text("version: 1\nproject:\n  title: T\n  plugins:\n    - type: executable\n"
+                                   "      path: stamp.py\n")
+    (root / "index.md").write_text("# T\n\n```{stamp} hello\n```\n")
+    reporter = Reporter(quiet=True)
+    site = build_site(root, reporter, cache_dir=download_cache)
+    assert "stamped: hello" in (site.output / "index.html").read_text()
+    assert reporter.warnings == []
