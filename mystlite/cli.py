@@ -69,6 +69,9 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", default=None, metavar="/SUB/",
                         help="the subpath the site will be served under, e.g. /repo/ for GitHub Pages "
                              "(default: $BASE_URL, else /)")
+    parser.add_argument("--offline", action="store_true",
+                        help="fail instead of warning when readers would need the network (an import nothing "
+                             "provides, a package that could not be bundled)")
     parser.add_argument("--strict", action="store_true",
                         help="fail on every mystmd error and warning (by default only where `myst build` fails)")
     parser.add_argument("--cache-dir", type=Path, default=None,
@@ -84,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "config":
             return run_config(args, reporter)
         if args.command == "build":
-            from .fingerprint import up_to_date
+            from .fingerprint import build_flags, up_to_date
 
-            output = up_to_date(args.project, args.base_url, args.cache_dir, args.strict)
+            output = up_to_date(args.project, args.base_url, args.cache_dir, build_flags(args.strict, args.offline))
             if output is not None:
                 reporter.info(f"up to date: {output}")
                 return 0
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
             start = time.perf_counter()
             site = build_site(args.project, reporter, base_url=args.base_url, cache_dir=args.cache_dir,
-                              strict=args.strict)
+                              strict=args.strict, offline=args.offline)
             reporter.summary(site, time.perf_counter() - start)
             return 0
         if args.command == "serve":

@@ -46,13 +46,19 @@ def current(root: Path, output: Path, external: list[str], options: dict) -> dic
             "output": str(output)}
 
 
-def options_key(base_url: str | None, cache_dir: Path | None, strict: bool = False) -> dict:
-    return {"base_url": base_url or os.environ.get("BASE_URL") or "", "strict": strict,
+def build_flags(strict: bool = False, offline: bool = False) -> list[str]:
+    """The build options that change what a build accepts, as they are recorded."""
+    return [name for name, on in (("strict", strict), ("offline", offline)) if on]
+
+
+def options_key(base_url: str | None, cache_dir: Path | None, flags: list[str] | None = None) -> dict:
+    return {"base_url": base_url or os.environ.get("BASE_URL") or "", "flags": flags or [],
             "cache_dir": str(cache_dir or os.environ.get("MYSTLITE_CACHE_DIR") or ""),
             "epoch": os.environ.get("SOURCE_DATE_EPOCH") or ""}
 
 
-def up_to_date(project_dir: Path, base_url: str | None, cache_dir: Path | None, strict: bool = False) -> Path | None:
+def up_to_date(project_dir: Path, base_url: str | None, cache_dir: Path | None,
+               flags: list[str] | None = None) -> Path | None:
     """The output folder when nothing changed since the last successful build, else None."""
     root = Path(project_dir).resolve()
     record_file = root / RECORD
@@ -66,16 +72,16 @@ def up_to_date(project_dir: Path, base_url: str | None, cache_dir: Path | None, 
     published = saved.pop("published", None)
     if not output.is_dir() or published != tree_digest(output):
         return None
-    now = current(root, output, saved.get("external", []), options_key(base_url, cache_dir, strict))
+    now = current(root, output, saved.get("external", []), options_key(base_url, cache_dir, flags))
     return output if now == saved else None
 
 
 def snapshot(project_dir: Path, output: Path, external: list[Path], base_url: str | None,
-             cache_dir: Path | None, strict: bool = False) -> dict:
+             cache_dir: Path | None, flags: list[str] | None = None) -> dict:
     """The inputs as a build starts: recorded only if it succeeds, so an edit made during the build is
     seen by the next one."""
     return current(Path(project_dir).resolve(), output, [str(p) for p in external],
-                   options_key(base_url, cache_dir, strict))
+                   options_key(base_url, cache_dir, flags))
 
 
 def record(project_dir: Path, inputs: dict, output: Path) -> None:

@@ -61,10 +61,11 @@ class Reporter:
         compute = len(site.project.compute_pages)
         count = len(site.project.pages)
         parts = [f"{count} page{'s' if count != 1 else ''}", f"{compute} with compute"]
-        if site.lite is not None:
-            parts.append("works offline" if site.offline else "needs the network for some packages")
         self.console.print(f"[bold green]built[/] {site.output} in {seconds:.1f}s: {', '.join(parts)}, "
                            f"{size:.1f} MB. Preview: mystlite serve {site.project.root}", highlight=False)
+        if site.lite is not None:
+            self.console.print("offline: yes" if site.offline else f"offline: no — {site.offline_note}",
+                               markup=False, highlight=False)
 
     def show_config(self, config, pages) -> None:
         import json

@@ -30,6 +30,8 @@ class LitePart:
 
     parts: dict[str, Path] = field(default_factory=dict)  # output sub-folder -> built folder
     offline: bool = True
+    offline_note: str = ""  # why readers need the network, when they do
+    page_packages: dict[str, list[str]] = field(default_factory=dict)  # page path -> packages its code imports
     tasks_run: int = 0  # jupyterlite doit tasks that did work
     notebooks: dict[str, str] = field(default_factory=dict)  # page path -> its notebook in the lite drive
 
@@ -42,6 +44,7 @@ class Site:
     changed: bool  # False when the output was already up to date
     offline: bool
     lite_tasks_run: int = 0  # jupyterlite doit tasks that did work
+    offline_note: str = ""
 
 
 def load_checked(project_dir: Path, reporter: Reporter) -> Project:
@@ -59,22 +62,24 @@ def load_checked(project_dir: Path, reporter: Reporter) -> Project:
 
 
 def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = None,
-               cache_dir: Path | None = None, strict: bool = False) -> Site:
+               cache_dir: Path | None = None, strict: bool = False, offline: bool = False) -> Site:
+    """`strict`: every mystmd problem is fatal. `offline`: a site that would need the network is an error."""
     project = load_checked(project_dir, reporter)
     with project_lock(project.root, reporter):
         fingerprint.forget(project_dir)  # whatever happens next, the last record no longer vouches for the output
-        return _build(project, reporter, base_url, cache_dir, strict)
+        return _build(project, reporter, base_url, cache_dir, strict, offline)
 
 
 def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir: Path | None,
-           strict: bool) -> Site:
+           strict: bool, offline: bool) -> Site:
     config = project.config
     project_dir = project.root
     output = config.options.output
     from .pages.mystmd import included_outside
 
     external = external_inputs(config) + included_outside(project)
-    inputs = fingerprint.snapshot(project_dir, output, external, base_url, cache_dir, strict)
+    inputs = fingerprint.snapshot(project_dir, output, external, base_url, cache_dir,
+                                  fingerprint.build_flags(strict, offline))
     work = config.root / WORK_DIR
     work.mkdir(parents=True, exist_ok=True)
     count = len(project.pages)
@@ -85,8 +90,9 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
 
     pages_run = start_pages(project, work, reporter, base_url or os.environ.get("BASE_URL"), strict)
     try:
-        lite = build_lite_part(project, work, reporter, cache_dir)
-        pages = finish_pages(pages_run, work, lite.notebooks, lambda page: page_data(config, page, lite.notebooks),
+        lite = build_lite_part(project, work, reporter, cache_dir, offline)
+        pages = finish_pages(pages_run, work, lite.notebooks,
+                             lambda page: page_data(config, page, lite.notebooks, lite.page_packages),
                              resolve_cache_dir(cache_dir))
     finally:
         pages_run.cancel()
@@ -94,24 +100,26 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
     changed = publish(parts, output, reporter, legacy_record=work / LEGACY_RECORD)
     fingerprint.record(project_dir, inputs, output)
     lite_folder = output / "lite" if "lite" in parts else None
-    return Site(project, output, lite_folder, changed, lite.offline, lite.tasks_run)
+    return Site(project, output, lite_folder, changed, lite.offline, lite.tasks_run, lite.offline_note)
 
 
-def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir: Path | None) -> LitePart:
+def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir: Path | None,
+                    offline_required: bool = False) -> LitePart:
     """The lite bundle and the drive index, when compute is lite."""
     config = project.config
     lite = LitePart()
     if config.lite:
         from .lite import build_lite
         from .pyodide import prepare_distribution
+        from .pyodide.imports import scan_site
 
+        contents_py = [file for path in config.options.contents
+                       for file in ([path] if path.is_file() else sorted(path.rglob("*.py")))]
         dist = prepare_distribution(config.options, config.file, resolve_cache_dir(cache_dir), reporter,
-                                    lambda index: config.where(("mystlite", "packages", index)))
-        if dist.online_packages:
-            lite.offline = False
-            reporter.warn("the site is not fully offline: " + ", ".join(dist.online_packages) +
-                          " load from the pyodide CDN at run time (set mystlite.pyodide to a pyodide "
-                          "distribution to bundle them)")
+                                    lambda index: config.where(("mystlite", "packages", index)),
+                                    scan_site(project, contents_py))
+        lite.offline, lite.offline_note = offline_truth(dist, reporter, offline_required)
+        lite.page_packages = dist.needs.page_packages if dist.needs else {}
         with reporter.step("JupyterLite bundle"):
             bundle = build_lite(project, dist, work, reporter)
         lite.parts = {"lite": bundle.folder, "_mystlite": write_drive_index(work, bundle.drive_files)}
@@ -119,6 +127,33 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
     elif config.jupyter is not None:
         reporter.info("project.jupyter is not lite: no lite bundle is built")
     return lite
+
+
+def offline_truth(dist, reporter: Reporter, offline_required: bool) -> tuple[bool, str]:
+    """Whether readers need the network, and why: imports nothing provides, packages that could not be
+    bundled. With `--offline` each of these is an error instead of a warning."""
+    def say(message: str) -> None:
+        if offline_required:
+            raise MystliteError(message, hint="--offline makes the site fail to build rather than need the network")
+        reporter.warn(message)
+
+    needs = dist.needs
+    for module, places in sorted((needs.unknown if needs else {}).items()):
+        more = f" (and {len(places) - 1} more places)" if len(places) > 1 else ""
+        say(f"{places[0]}: import {module}: no package of pyodide {dist.version} provides it, nor "
+            f"mystlite.packages or mystlite.wheels{more}")
+    if not dist.online_packages:
+        return True, ""
+    described = []
+    for name in dist.online_packages:
+        places = (dist.online_reasons or {}).get(name) or []
+        described.append(f"{name} (needed by {', '.join(places[:3])}{', …' if len(places) > 3 else ''})"
+                         if places else name)
+    reasons = sorted(set((dist.fetch_failures or {}).values()))
+    why = f"; {reasons[0]}" if reasons else ""
+    note = f"{', '.join(described)} could not be fetched{why}; readers will need the network"
+    say(f"the site is not fully offline: {note}")
+    return False, note
 
 
 def write_drive_index(work: Path, files: list[str]) -> Path:
@@ -137,7 +172,7 @@ def external_inputs(config) -> list[Path]:
     return sorted({p for p in paths if config.root not in Path(p).resolve().parents})
 
 
-def page_data(config, page, notebooks: dict[str, str]) -> str:
+def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[str]] | None = None) -> str:
     """What the in-page runtime and later connectors read: compute on/off and the (secret-free) jupyter config."""
     from .runtime import DRIVE_INDEX
 
@@ -149,6 +184,8 @@ def page_data(config, page, notebooks: dict[str, str]) -> str:
     data = {"compute": page.compute, "jupyter": jupyter}
     if page.compute and config.lite:
         data.update(runtime=True, notebook=notebooks.get(page.path, page.path), drive=DRIVE_INDEX)
+        if (packages or {}).get(page.path):  # loaded while Python starts, and only what this page imports
+            data["packages"] = packages[page.path]
     # "</" must not close the <script> element the JSON is embedded in
     return json.dumps(data, sort_keys=True).replace("</", "<\\/")
 

@@ -26,6 +26,7 @@ from ..files import file_digest, write_text
 from ..log import Reporter
 from .bytecode import compiled_stdlib
 from .npm import CORE_FILES, fetch_core
+from .imports import SiteImports, is_provided
 from .pypi import PackageNotFound, WheelCache
 from .wheelinfo import WheelInfo, browser_tag_problem, read_wheel
 
@@ -47,6 +48,9 @@ class Distribution:
     preload: list[str] = field(default_factory=list)  # loadPyodideOptions.packages
     custom: list[WheelInfo] = field(default_factory=list)  # the project's own wheels (also in the piplite index)
     online_packages: list[str] = field(default_factory=list)  # loaded from the CDN at run time
+    needs: "SiteNeeds | None" = None  # what the site's code imports
+    online_reasons: dict[str, list[str]] = field(default_factory=dict)  # online package -> places needing it
+    fetch_failures: dict[str, str] = field(default_factory=dict)  # package -> why it could not be bundled
 
     @property
     def offline(self) -> bool:
@@ -93,8 +97,10 @@ def custom_wheel_files(options: Options, config_file: Path, abi: str) -> list[Wh
 
 
 def prepare_distribution(options: Options, config_file: Path, cache: Path, reporter: Reporter,
-                         package_where: Callable[[int], Where] | None = None) -> Distribution:
-    """`package_where(i)` is where mystlite.packages[i] is written, for messages."""
+                         package_where: Callable[[int], Where] | None = None,
+                         site_imports: SiteImports | None = None) -> Distribution:
+    """`package_where(i)` is where mystlite.packages[i] is written, for messages. `site_imports` is what the
+    site's code imports: each import that pyodide's lock can satisfy is bundled with its closure."""
     source = options.pyodide
     if source.mode == "cdn":
         custom = custom_wheel_files(options, config_file, abi="")
@@ -116,16 +122,72 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
     for info in custom:
         resolver.add_local(info)
     declared = [Requirement(text) for text in options.packages]
+    needs = site_needs(site_imports or SiteImports(), base_lock, custom)
+    from_code = [Requirement(text) for text, _ in needs.requirements if _valid(text)]
     with reporter.step("resolving the browser's packages"):
+        for name in needs.packages:  # compiled packages from PyPI (PEP 783 wheels) before pyodide's own
+            if resolver.needs_compiled(name):
+                resolver.try_pypi_wasm(name)
         try:
-            resolver.resolve([Requirement(n) for n in STARTUP] + declared +
+            resolver.resolve([Requirement(n) for n in STARTUP] + declared + from_code +
+                             [Requirement(name) for name in needs.packages] +
                              [Requirement(info.name) for info in custom])
         except PackageNotFound as err:
             raise _name_the_package(err, declared, resolver, package_where) from None
     preload = list(STARTUP) + [canonicalize_name(r.name) for r in declared]
     stdlib = compiled_stdlib(core, cache, reporter)
+    online = {name: needs.packages.get(name) or needs.packages_needing(name, resolver) for name in resolver.online}
     return Distribution(source.mode, PYODIDE_VERSION, core, stdlib, resolver.lock(), resolver.files(), preload,
-                        custom, resolver.online)
+                        custom, resolver.online, needs=needs, online_reasons=online,
+                        fetch_failures=resolver.failures)
+
+
+@dataclass
+class SiteNeeds:
+    """What the site's code needs: lock packages with the places that import them, and imports nothing has."""
+
+    packages: dict[str, list[str]] = field(default_factory=dict)  # lock name -> places that import it
+    unknown: dict[str, list[str]] = field(default_factory=dict)  # module -> places
+    requirements: list[tuple[str, str]] = field(default_factory=list)  # from %pip install / PEP 723
+    page_packages: dict[str, list[str]] = field(default_factory=dict)  # page path -> lock names it imports
+
+    def packages_needing(self, name: str, resolver: "LockResolver") -> list[str]:
+        """Places whose imports need `name` through a dependency."""
+        places = []
+        for top, where in self.packages.items():
+            if name in resolver.closure(top):
+                places += where
+        return places
+
+
+def site_needs(imports: SiteImports, base_lock: dict, custom: list[WheelInfo]) -> SiteNeeds:
+    providers: dict[str, str] = {}
+    for name, entry in base_lock.get("packages", {}).items():
+        for module in entry.get("imports") or []:
+            providers.setdefault(module, canonicalize_name(name))
+    own = {module for info in custom for module in info.imports}
+    needs = SiteNeeds(requirements=list(imports.requirements))
+    for use in imports.uses:
+        if is_provided(use.module) or use.module in own:
+            continue
+        page = use.where.split(":")[0]
+        if use.module in providers:
+            name = providers[use.module]
+            needs.packages.setdefault(name, []).append(use.where)
+            needs.page_packages.setdefault(page, [])
+            if name not in needs.page_packages[page]:
+                needs.page_packages[page].append(name)
+        else:
+            needs.unknown.setdefault(use.module, []).append(use.where)
+    return needs
+
+
+def _valid(text: str) -> bool:
+    try:
+        Requirement(text)
+        return True
+    except Exception:
+        return False
 
 
 def _name_the_package(err: PackageNotFound, declared: list[Requirement], resolver: "LockResolver",
@@ -151,9 +213,48 @@ class LockResolver:
         self.paths: dict[str, Path] = {}
         self.online: list[str] = []
         self.needed_by: dict[str, str] = {}  # package -> what asked for it, for messages
+        self.failures: dict[str, str] = {}  # package -> why it could not be bundled
 
     def add_local(self, info: WheelInfo) -> None:
         self.local[info.name] = info
+
+    def closure(self, name: str) -> set[str]:
+        """A lock package and everything it depends on, by the lock's `depends`."""
+        seen, todo = set(), [canonicalize_name(name)]
+        while todo:
+            current = todo.pop()
+            if current in seen or current not in self.base:
+                continue
+            seen.add(current)
+            todo += [canonicalize_name(d) for d in self.base[current].get("depends", [])]
+        return seen
+
+    def needs_compiled(self, name: str) -> bool:
+        """Whether a package's closure holds a compiled wheel that no local file provides."""
+        for member in self.closure(name):
+            entry = self.base[member]
+            in_dist = self.dist_dir is not None and (self.dist_dir / entry["file_name"]).is_file()
+            if not _is_pure(entry["file_name"]) and not in_dist and member not in self.local:
+                return True
+        return False
+
+    def try_pypi_wasm(self, name: str) -> None:
+        """Take `name` and its dependencies from PyPI as pure and PEP 783 wheels, when PyPI has them all."""
+        wheels = self.cache.wasm_closure(name, self.base_lock.get("info", {}).get("abi_version", ""), self.reporter)
+        for wheel in wheels:
+            info = read_wheel(wheel)
+            if info.name not in self.local:
+                self.add_local(info)
+
+    def fetch_from_cdn(self, entry: dict) -> Path | None:
+        """One file of pyodide's distribution, per file from its CDN (or $MYSTLITE_PYODIDE_CDN), checked
+        against the lock's sha256 and cached; None (with the reason kept) when it cannot be had."""
+        from .cdn import fetch_package_file
+
+        path, problem = fetch_package_file(entry, self.cache.root.parent, self.reporter)
+        if problem:
+            self.failures[canonicalize_name(entry["name"])] = problem
+        return path
 
     def resolve(self, wanted: list[Requirement]) -> None:
         queue = [(r, "the site") for r in wanted]
@@ -183,9 +284,13 @@ class LockResolver:
                         next_queue += [(Requirement(d), name) for d in entry.get("depends", [])]
                     elif _is_pure(entry["file_name"]):
                         downloads[f"{name}=={entry['version']}"] = (name, needed_by)
-                    else:  # a compiled pyodide build we do not have: the CDN serves it at run time
-                        self.entries[name] = {**entry, "file_name": f"{PYODIDE_CDN_URL}/{entry['file_name']}"}
-                        self.online.append(name)
+                    else:  # a compiled pyodide build: per file from pyodide's CDN, verified, else at run time
+                        fetched = self.fetch_from_cdn(entry)
+                        if fetched is not None:
+                            self.entries[name], self.paths[name] = dict(entry), fetched
+                        else:
+                            self.entries[name] = {**entry, "file_name": f"{PYODIDE_CDN_URL}/{entry['file_name']}"}
+                            self.online.append(name)
                         next_queue += [(Requirement(d), name) for d in entry.get("depends", [])]
                 else:
                     text = f"{name}=={PINS[name]}" if name in PINS and not req.specifier else str(req)

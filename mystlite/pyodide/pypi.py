@@ -71,10 +71,40 @@ class WheelCache:
         wname, wversion, _, _ = parse_wheel_filename(name)
         return self.find(str(wname), str(wversion))
 
-    def remember(self, requirement: str, wheel: Path) -> None:
+    def remember(self, requirement: str, wheel: Path | list) -> None:
         data = read_json(self.resolved_file) or {}
-        data[requirement] = wheel.name
+        data[requirement] = wheel.name if isinstance(wheel, Path) else wheel
         write_text(self.resolved_file, json.dumps(data, indent=1, sort_keys=True))
+
+    def wasm_closure(self, requirement: str, abi: str, reporter) -> list[Path]:
+        """`requirement` with its dependencies as pure and PEP 783 wheels from PyPI for pyodide's ABI (pip
+        resolves them together), or [] when PyPI has no complete set. Remembered, also when there is none."""
+        key = f"wasm:{requirement}"
+        remembered = (read_json(self.resolved_file) or {}).get(key)
+        if isinstance(remembered, list):
+            wheels = [self.find(*map(str, parse_wheel_filename(name)[:2])) for name in remembered]
+            if all(wheels):
+                return wheels  # [] when PyPI had none
+        platform = f"pyemscripten_{abi}_wasm32"
+        with tempfile.TemporaryDirectory(dir=self.root) as tmp:
+            cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-color", "--quiet",
+                   "--only-binary=:all:", "--python-version", PYODIDE_PYTHON, "--implementation", "cp",
+                   "--abi", "cp" + PYODIDE_PYTHON.replace(".", ""), "--abi", "abi3", "--abi", "none",
+                   "--platform", platform, "--dest", tmp, requirement]
+            with reporter.step(f"looking for {requirement} as wasm wheels on PyPI"):
+                result = proc.run(cmd, capture_output=True, text=True)
+            if result.returncode != 0:
+                if "No matching distribution found" in result.stderr:
+                    self.remember(key, [])  # PyPI has none: not asked again
+                return []
+            got = []
+            for wheel in sorted(Path(tmp).glob("*.whl")):
+                dest = self.root / wheel.name
+                wheel.replace(dest)
+                write_text(self._digest_file(dest), file_digest(dest))
+                got.append(dest)
+        self.remember(key, [wheel.name for wheel in got])
+        return got
 
     def download(self, requirements: list[str]) -> dict[str, Path]:
         """pip-download each requirement (one pip run for all); returns {requirement: wheel path}."""

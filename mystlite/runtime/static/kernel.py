@@ -129,8 +129,9 @@ class Runner:
             tb = tb.tb_next  # hide the runner's own frames
         lines = traceback.format_exception(type(err), err, tb if tb is not None else err.__traceback__)
         if isinstance(err, ModuleNotFoundError) and err.name:
-            lines.append(f"\n{err.name.split('.')[0]} is not available on this site: it is neither in pyodide's "
-                         "core nor bundled (mystlite.packages or mystlite.wheels), and it cannot be fetched "
-                         "from the network here.\n")
+            page = globals().get("PAGE") or "this page"
+            lines.append(f"\n{err.name.split('.')[0]} is not available on this site ({page}): no package of "
+                         "pyodide provides it and the site does not bundle it (mystlite.packages or mystlite.wheels), "
+                         "or it could not be fetched when the site was built and the network is not there now.\n")
         self.send("error", json.dumps({"ename": type(err).__name__, "evalue": str(err),
                                        "traceback": "".join(lines)}))

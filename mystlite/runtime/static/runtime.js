@@ -157,6 +157,8 @@ function startWorker() {
     kernelUrl: new URL("./kernel.py", import.meta.url).href,
     drive: page.drive ? { index: new URL(page.drive, root).href, files: new URL("lite/files/", root).href } : null,
     cwd: "/drive/" + notebook.split("/").slice(0, -1).join("/"),
+    packages: page.packages || [],
+    page: notebook,
     interruptBuffer,
   });
 }

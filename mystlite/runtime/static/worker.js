@@ -28,7 +28,7 @@ async function fetchDrive(drive) {
   }));
 }
 
-async function init({ pyodideUrl, kernelUrl, drive, cwd, interruptBuffer }) {
+async function init({ pyodideUrl, kernelUrl, drive, cwd, packages, page, interruptBuffer }) {
   // Everything that does not need Python is fetched while pyodide downloads and starts.
   const files = fetchDrive(drive);
   const kernelSource = fetch(kernelUrl).then((r) => r.text());
@@ -39,6 +39,11 @@ async function init({ pyodideUrl, kernelUrl, drive, cwd, interruptBuffer }) {
   pyodide.setStdout(stream("stdout"));
   pyodide.setStderr(stream("stderr"));
   if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
+  // the packages this page's code imports (found at build time) load while the data files are written
+  const preload = packages && packages.length
+    ? pyodide.loadPackage(packages, { messageCallback: () => {}, errorCallback: () => {} }).catch(() => {})
+    : null;
+  if (preload) post({ type: "status", text: `Loading ${packages.join(", ")}…` });
   const driveFiles = await files;
   if (driveFiles.length) post({ type: "status", text: `Loading ${driveFiles.length} data file(s)…` });
   for (const [path, data] of driveFiles) {
@@ -49,7 +54,9 @@ async function init({ pyodideUrl, kernelUrl, drive, cwd, interruptBuffer }) {
   pyodide.FS.mkdirTree(cwd);
   pyodide.FS.chdir(cwd);
   const namespace = pyodide.globals.get("dict")();
+  namespace.set("PAGE", page || "");
   pyodide.runPython(await kernelSource, { globals: namespace });
+  if (preload) await preload;
   const send = (kind, text) => post({ type: kind, id: current, ...JSON.parse(text) });
   runner = namespace.get("Runner")(send);
   post({ type: "status", text: "Ready", ready: true });
