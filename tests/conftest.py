@@ -184,3 +184,17 @@ def course(tmp_path_factory, download_cache):
     shutil.copytree(COURSE, root)
     reporter = Reporter(quiet=True)
     return build_site(root, reporter, cache_dir=download_cache), reporter
+
+
+SCIENCE = REPO / "tests" / "projects" / "science"
+
+
+@pytest.fixture(scope="session")
+def science(tmp_path_factory, download_cache):
+    """tests/projects/science (imports msgpack and pydantic, lists nothing) built once for the session."""
+    from mystlite.log import Reporter
+    from mystlite.site import build_site
+
+    root = tmp_path_factory.mktemp("science") / "science"
+    shutil.copytree(SCIENCE, root)
+    return build_site(root, Reporter(quiet=True), cache_dir=download_cache)

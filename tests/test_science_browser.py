@@ -1,0 +1,46 @@
+"""Compiled packages that a page imports, found at build time and bundled as PEP 783 wheels from PyPI, run
+offline in Chromium: in the page and in JupyterLite, with nothing listed in myst.yml."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from test_lite_browser import KERNEL_TIMEOUT
+from test_runtime_browser import run_cell
+
+pytestmark = [pytest.mark.browser, pytest.mark.build]
+
+
+def test_the_wasm_wheels_ship_and_are_locked(science):
+    lock = json.loads((science.lite / "static/pyodide/pyodide-lock.json").read_text())["packages"]
+    for name in ("msgpack", "pydantic-core"):
+        assert lock[name]["file_name"].endswith("_wasm32.whl") and "://" not in lock[name]["file_name"]
+        assert (science.lite / "static/pyodide" / lock[name]["file_name"]).is_file()
+    assert science.offline
+
+
+def test_compiled_packages_run_in_the_page(science, serve, offline_page):
+    served = serve(science.output)
+    browser = offline_page()
+    browser.page.goto(served.url(""))
+    assert run_cell(browser.page, 0) == "9 {'answer': 42}"
+    assert run_cell(browser.page, 1) == "x=3 y=4"
+    browser.assert_offline()
+    wheels = [u for u in browser.requests if u.endswith(".whl")]
+    assert any("msgpack-" in u for u in wheels) and any("pydantic_core-" in u for u in wheels)
+
+
+def test_compiled_packages_run_in_jupyterlite(science, serve, offline_page):
+    served = serve(science.output)
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("lite/notebooks/index.html?path=index.ipynb"))
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=KERNEL_TIMEOUT)
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+    page.click("text=Run All Cells")
+    page.wait_for_selector(".jp-OutputArea-output:has-text('x=3 y=4')", timeout=KERNEL_TIMEOUT)
+    outputs = [o.strip() for o in page.locator(".jp-Notebook .jp-OutputArea-output").all_inner_texts()]
+    assert outputs == ["9 {'answer': 42}", "x=3 y=4"]
+    browser.assert_offline()
