@@ -27,6 +27,11 @@ def test_compiled_packages_run_in_the_page(science, serve, offline_page):
     browser.page.goto(served.url(""))
     assert run_cell(browser.page, 0) == "9 {'answer': 42}"
     assert run_cell(browser.page, 1) == "x=3 y=4"
+    run_cell(browser.page, 2)
+    math = browser.page.locator(".cell[data-cell-index='2'] .cell-outputs math")
+    assert math.count() == 1 and "∫" in math.text_content()
+    box = math.bounding_box()
+    assert box["height"] > 20  # drawn as math by the browser, not shown as TeX source
     browser.assert_offline()
     wheels = [u for u in browser.requests if u.endswith(".whl")]
     assert any("msgpack-" in u for u in wheels) and any("pydantic_core-" in u for u in wheels)
@@ -41,6 +46,7 @@ def test_compiled_packages_run_in_jupyterlite(science, serve, offline_page):
     page.click(".lm-MenuBar-itemLabel:text-is('Run')")
     page.click("text=Run All Cells")
     page.wait_for_selector(".jp-OutputArea-output:has-text('x=3 y=4')", timeout=KERNEL_TIMEOUT)
+    page.wait_for_selector(".jp-Notebook .jp-OutputArea-output >> nth=2", timeout=KERNEL_TIMEOUT)
     outputs = [o.strip() for o in page.locator(".jp-Notebook .jp-OutputArea-output").all_inner_texts()]
-    assert outputs == ["9 {'answer': 42}", "x=3 y=4"]
+    assert outputs[:2] == ["9 {'answer': 42}", "x=3 y=4"]
     browser.assert_offline()

@@ -22,6 +22,19 @@ _MIME_METHODS = (
 )
 
 
+def _sympy_mathml(obj):
+    """sympy's expressions as presentation MathML, which the browser draws as math with no library."""
+    if not (type(obj).__module__ or "").startswith("sympy"):
+        return None
+    try:
+        from sympy.printing.mathml import mathml
+
+        return (f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">'
+                f'{mathml(obj, printer="presentation")}</math>')
+    except Exception:
+        return None
+
+
 def mime_bundle(obj):
     """The rich representations of obj, as Jupyter's display protocol defines them."""
     data = {}
@@ -52,6 +65,10 @@ def mime_bundle(obj):
             elif mime == "application/json":
                 value = json.dumps(value)
             data[mime] = value
+    if "text/html" not in data:
+        math = _sympy_mathml(obj)
+        if math:
+            data["text/html"] = math
     if "text/plain" not in data:
         try:
             data["text/plain"] = pprint.pformat(obj) if isinstance(obj, (dict, list, tuple, set)) else repr(obj)
