@@ -1,11 +1,14 @@
 """Benchmark: page load → first in-page output, against the JupyterLite notebook app of the same site.
 
-Builds sample_site, serves it on 127.0.0.1 and drives headless Chromium (every other host unresolvable).
-mystlite: open the stats page, press Run on its first cell, wait for the output.
+Builds a site, serves it on 127.0.0.1 and drives headless Chromium (every other host unresolvable).
+mystlite: open the page, press Run on its first cell, wait for the output.
 JupyterLite: open the same notebook in lite/notebooks, run the same first cell, wait for the output.
 Cold means a fresh browser profile (empty cache); warm is a second visit in the same profile.
 
-    .venv/bin/python bench/first_output.py [--repeat N]
+    .venv/bin/python bench/first_output.py [--repeat N] [--site sample|science]
+
+`sample`: sample_site's stats page (a custom pure wheel). `science`: tests/projects/science, whose first cell
+imports msgpack, a compiled PEP 783 wheel found from the imports.
 """
 
 from __future__ import annotations
@@ -28,24 +31,29 @@ from mystlite.site import build_site  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
-EXPECTED = "Hello, reader, from coursekit"
+# site -> (project folder, page URL, notebook in the lite drive, text of the first cell's output)
+SITES = {
+    "sample": ("sample_site", "stats/", "notebooks/stats.ipynb", "Hello, reader, from coursekit"),
+    "science": ("tests/projects/science", "", "index.ipynb", "{'answer': 42}"),
+}
+SITE = SITES["sample"]
 
 
 def mystlite_first_output(page, served) -> float:
     start = time.perf_counter()
-    page.goto(served.url("stats/"))
+    page.goto(served.url(SITE[1]))
     page.locator(".cell[data-cell-index='0'] .run-cell").click()
-    page.locator(".cell[data-cell-index='0'] .cell-outputs", has_text=EXPECTED).wait_for(timeout=120_000)
+    page.locator(".cell[data-cell-index='0'] .cell-outputs", has_text=SITE[3]).wait_for(timeout=120_000)
     return time.perf_counter() - start
 
 
 def jupyterlite_first_output(page, served) -> float:
     start = time.perf_counter()
-    page.goto(served.url("lite/notebooks/index.html?path=notebooks/stats.ipynb"))
+    page.goto(served.url(f"lite/notebooks/index.html?path={SITE[2]}"))
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
     page.locator(".jp-CodeCell .cm-content").first.click()
     page.keyboard.press("Shift+Enter")
-    page.locator(".jp-OutputArea-output", has_text=EXPECTED).first.wait_for(timeout=120_000)
+    page.locator(".jp-OutputArea-output", has_text=SITE[3]).first.wait_for(timeout=120_000)
     return time.perf_counter() - start
 
 
@@ -62,13 +70,17 @@ def measure(browser, served, visit, repeat: int) -> tuple[list[float], list[floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--site", choices=sorted(SITES), default="sample")
     args = parser.parse_args()
+    global SITE
+    SITE = SITES[args.site]
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        shutil.copytree(REPO / "sample_site", Path(tmp) / "sample_site", ignore=shutil.ignore_patterns("_build"))
+        project = Path(tmp) / "project"
+        shutil.copytree(REPO / SITE[0], project, ignore=shutil.ignore_patterns("_build"))
         shutil.copytree(REPO / "wheels", Path(tmp) / "wheels", ignore=shutil.ignore_patterns("src"))
-        site = build_site(Path(tmp) / "sample_site", Reporter(quiet=True))
+        site = build_site(project, Reporter(quiet=True))
         served = Served(site.output, "/")
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
@@ -78,6 +90,7 @@ def main() -> None:
         served.close()
 
     med = statistics.median
+    print(f"site: {args.site}")
     print(f"{'page load → first output':<28}{'mystlite':>10}{'JupyterLite':>13}{'ratio':>8}{'target':>16}")
     ratio = med(ours_cold) / med(lite_cold)
     print(f"{'cold (empty cache)':<28}{med(ours_cold):>9.2f}s{med(lite_cold):>12.2f}s{ratio:>8.2f}"

@@ -4,6 +4,7 @@ let pyodide = null;
 let runner = null;
 let current = null; // id of the cell whose output is being produced
 let queue = Promise.resolve();
+let pendingPackages = new Set(); // the page's packages still loading in the background
 
 const post = (message) => self.postMessage(message);
 const decoder = { stdout: new TextDecoder(), stderr: new TextDecoder() };
@@ -39,11 +40,15 @@ async function init({ pyodideUrl, kernelUrl, drive, cwd, packages, page, interru
   pyodide.setStdout(stream("stdout"));
   pyodide.setStderr(stream("stderr"));
   if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
-  // the packages this page's code imports (found at build time) load while the data files are written
-  const preload = packages && packages.length
-    ? pyodide.loadPackage(packages, { messageCallback: () => {}, errorCallback: () => {} }).catch(() => {})
-    : null;
-  if (preload) post({ type: "status", text: `Loading ${packages.join(", ")}…` });
+  // The packages this page's code imports (found at build time, in page order) load one by one in the
+  // background: a cell whose imports are already there runs at once, without waiting for the rest.
+  pendingPackages = new Set(packages || []);
+  (async () => {
+    for (const name of packages || []) {
+      await pyodide.loadPackage([name], { messageCallback: () => {}, errorCallback: () => {} }).catch(() => {});
+      pendingPackages.delete(name);
+    }
+  })();
   const driveFiles = await files;
   if (driveFiles.length) post({ type: "status", text: `Loading ${driveFiles.length} data file(s)…` });
   for (const [path, data] of driveFiles) {
@@ -56,22 +61,39 @@ async function init({ pyodideUrl, kernelUrl, drive, cwd, packages, page, interru
   const namespace = pyodide.globals.get("dict")();
   namespace.set("PAGE", page || "");
   pyodide.runPython(await kernelSource, { globals: namespace });
-  if (preload) await preload;
   const send = (kind, text) => post({ type: kind, id: current, ...JSON.parse(text) });
   runner = namespace.get("Runner")(send);
   post({ type: "status", text: "Ready", ready: true });
 }
 
-async function run({ id, code }) {
-  current = id;
+function missingImports(code) {
+  // top-level modules the code imports that are not importable yet (find_spec is cheap, loading is not)
   try {
-    await pyodide.loadPackagesFromImports(code, {
+    const names = pyodide.pyodide_py.code.find_imports(code).toJs();
+    const find = pyodide.pyimport("importlib.util").find_spec;
+    // a package still being installed may already be found: wait for it (its import name is mostly its name)
+    const loading = new Set([...pendingPackages].map((name) => name.replace(/-/g, "_")));
+    return names.filter((name) => {
+      if (loading.has(name)) return true;
+      try { return find(name) === undefined; } catch { return true; }
+    });
+  } catch {
+    return ["?"];  // unreadable code: let pyodide decide
+  }
+}
+
+async function run({ id, code }) {
+  // pyodide's package manager may print progress to stdout: that is not the cell's output
+  current = null;
+  try {
+    if (missingImports(code).length) await pyodide.loadPackagesFromImports(code, {
       messageCallback: (text) => post({ type: "status", text }),
       errorCallback: (text) => post({ type: "stream", id, name: "stderr", text: text + "\n" }),
     });
   } catch (error) {
     post({ type: "stream", id, name: "stderr", text: `Could not load a package: ${error.message}\n` });
   }
+  current = id;
   const count = await runner.run(code);
   post({ type: "done", id, count });
 }
