@@ -198,3 +198,17 @@ def science(tmp_path_factory, download_cache):
     root = tmp_path_factory.mktemp("science") / "science"
     shutil.copytree(SCIENCE, root)
     return build_site(root, Reporter(quiet=True), cache_dir=download_cache)
+
+
+READER = REPO / "tests" / "projects" / "reader"
+
+
+@pytest.fixture(scope="session")
+def reader_site(tmp_path_factory, download_cache):
+    """tests/projects/reader (folded cells, errors, progress lines, long output) built once for the session."""
+    from mystlite.log import Reporter
+    from mystlite.site import build_site
+
+    root = tmp_path_factory.mktemp("reader") / "reader"
+    shutil.copytree(READER, root)
+    return build_site(root, Reporter(quiet=True), cache_dir=download_cache)

@@ -36,7 +36,10 @@ for (const cell of cells) {
   code.setAttribute("spellcheck", "false");
   code.setAttribute("aria-label", "Code; Shift+Enter runs it");
   const toolbar = el("div", { class: "cell-toolbar" });
-  const run = el("button", { class: "run-cell", type: "button", title: "Run this cell (Shift+Enter)" }, "▶ Run");
+  const number = cells.indexOf(cell) + 1;
+  const run = el("button", { class: "run-cell", type: "button", title: "Run this cell (Shift+Enter)",
+                             "aria-label": `Run cell ${number}` }, "▶ Run");
+  code.setAttribute("aria-label", `Code of cell ${number}; Shift+Enter runs it`);
   const count = el("span", { class: "cell-count" });
   toolbar.append(run, count);
   cell.querySelector(".cell-input").prepend(toolbar);
@@ -58,36 +61,117 @@ function outputsOf(cell) {
   return outputs;
 }
 
+function sourceOf(cell) {
+  // The cell's own text, folded or not: textContent reads it even when a hide-input fold is closed
+  // (innerText would give "" there). Edits keep their line breaks as "\n" in a pre-formatted editor.
+  const code = cell.querySelector(".cell-input pre code");
+  const text = code.querySelector("br, div") ? code.innerText : code.textContent;
+  return text.replace(/\u00a0/g, " ");
+}
+
+const states = new Map(); // run id -> { fresh: no output yet, failed: raised an error }
+
 function runCell(cell) {
   if (!worker) startWorker();
   const id = ++nextId;
   pending.set(id, cell);
-  outputsOf(cell).replaceChildren();
+  states.set(id, { fresh: true, failed: false });
+  outputsOf(cell).classList.add("stale"); // the old output stays, dimmed, until the new one arrives
   cell.classList.add("running");
+  cell.classList.remove("not-run");
   cell.querySelector(".cell-count").textContent = "[*]";
   stop.hidden = false;
-  const code = cell.querySelector(".cell-input pre code").innerText.replace(/\u00a0/g, " ");
-  worker.postMessage({ type: "run", id, code });
+  worker.postMessage({ type: "run", id, code: sourceOf(cell) });
+  showProgress();
   return id;
 }
 
-// ---- outputs, in the look of the stored ones ----
-function addStream(cell, name, text) {
+function freshOutputs(id, cell) {
+  // the first output of a run replaces the old ones, in place: the page does not jump
+  const state = states.get(id);
   const outputs = outputsOf(cell);
-  const last = outputs.lastElementChild;
-  const pre = last && last.dataset.outputType === "stream" && last.dataset.name === name ? last.querySelector("pre") : null;
-  if (pre) {
-    pre.textContent += text;
-    return;
+  if (state && state.fresh) {
+    state.fresh = false;
+    outputs.replaceChildren();
+    outputs.classList.remove("stale");
   }
-  const box = el("div", { class: "output", "data-output-type": "stream", "data-name": name });
-  box.append(el("pre", { class: `output-stream output-${name}` }, text));
-  outputs.append(box);
+  return outputs;
+}
+
+function showProgress() {
+  const running = [...pending.values()];
+  if (!running.length) return;
+  const number = cells.indexOf(running[0]) + 1;
+  const queued = running.length - 1;
+  setStatus(`Running cell ${number}…` + (queued ? ` (${queued} more queued)` : ""));
+}
+
+// ---- outputs, in the look of the stored ones ----
+const MAX_LINES = 5000; // shown at first; the rest waits behind "show all", as JupyterLab does
+
+function addStream(cell, name, text, outputs) {
+  const last = outputs.lastElementChild;
+  let box = last && last.dataset.outputType === "stream" && last.dataset.name === name ? last : null;
+  if (!box) {
+    box = el("div", { class: "output", "data-output-type": "stream", "data-name": name });
+    box.append(el("pre", { class: `output-stream output-${name}` }));
+    box.stream = { tail: document.createTextNode(""), lines: 0, hidden: [], overwrite: false };
+    box.firstChild.append(box.stream.tail);
+    outputs.append(box);
+  }
+  writeStream(box, text);
+}
+
+function writeStream(box, text) {
+  // Like a terminal: "\r" goes back to the start of the line, "\b" erases a character. Finished lines are
+  // appended as text nodes (linear in the output's size); past MAX_LINES they wait behind a button.
+  const state = box.stream;
+  const pre = box.firstChild;
+  for (const part of text.split(/(\r\n|\n|\r|\x08)/)) {
+    if (!part) continue;
+    if (part === "\n" || part === "\r\n") {
+      const line = state.tail.data + "\n";
+      state.overwrite = false;
+      state.lines += 1;
+      if (state.lines > MAX_LINES) {
+        state.hidden.push(line);
+        state.tail.data = "";
+        showAllButton(box);
+      } else {
+        pre.insertBefore(document.createTextNode(line), state.tail);
+        state.tail.data = "";
+      }
+    } else if (part === "\r") {
+      state.overwrite = true;
+    } else if (part === "\b") {
+      state.tail.data = state.tail.data.slice(0, -1);
+    } else if (state.overwrite) {
+      state.tail.data = part + state.tail.data.slice(part.length);
+      state.overwrite = false;
+    } else {
+      state.tail.data += part;
+    }
+  }
+  if (state.more) state.more.textContent = `Show all ${state.lines} lines (${state.hidden.length} hidden)`;
+}
+
+function showAllButton(box) {
+  const state = box.stream;
+  if (state.more) return;
+  state.more = el("button", { class: "output-more", type: "button" });
+  state.more.addEventListener("click", () => {
+    box.firstChild.insertBefore(document.createTextNode(state.hidden.join("")), state.tail);
+    state.hidden = [];
+    state.lines = -Infinity; // everything shows from now on
+    state.more.remove();
+    state.more = null;
+  });
+  box.append(state.more);
 }
 
 const MIME_ORDER = ["text/html", "image/svg+xml", "image/png", "image/jpeg", "text/latex", "text/markdown", "text/plain"];
 
-function addRich(cell, data, kind) {
+function addRich(cell, data, kind, outputs) {
   const mime = MIME_ORDER.find((m) => m in data);
   if (!mime) return;
   const box = el("div", { class: "output", "data-output-type": kind, "data-mime": mime });
@@ -105,13 +189,13 @@ function addRich(cell, data, kind) {
   } else {
     box.append(el("pre", { class: "output-text" }, value));
   }
-  outputsOf(cell).append(box);
+  outputs.append(box);
 }
 
-function addError(cell, traceback) {
+function addError(cell, traceback, outputs = outputsOf(cell)) {
   const box = el("div", { class: "output", "data-output-type": "error" });
   box.append(el("pre", { class: "output-error" }, traceback));
-  outputsOf(cell).append(box);
+  outputs.append(box);
 }
 
 function finish(cell, count) {
@@ -133,20 +217,39 @@ function startWorker() {
   worker.onmessage = ({ data }) => {
     const cell = pending.get(data.id);
     switch (data.type) {
-      case "status": setStatus(data.text, data.ready ? "ready" : ""); break;
+      case "status":
+        if (data.ready && pending.size) showProgress(); // Python is up, and cells are waiting: say so
+        else setStatus(data.text, data.ready ? "ready" : "");
+        break;
       case "fatal":
         setStatus(`Python could not start: ${data.text}`, "error");
         for (const c of pending.values()) finish(c, 0);
         break;
-      case "stream": if (cell) addStream(cell, data.name, data.text); break;
-      case "display": if (cell) addRich(cell, data.data, "display_data"); break;
-      case "result": if (cell) addRich(cell, data.data, "execute_result"); break;
-      case "error": if (cell) addError(cell, data.traceback); break;
-      case "done":
-        if (cell) finish(cell, data.count);
-        pending.delete(data.id);
-        if (status.dataset.kind !== "error") setStatus("Ready", "ready");
+      case "stream": if (cell) addStream(cell, data.name, data.text, freshOutputs(data.id, cell)); break;
+      case "display": if (cell) addRich(cell, data.data, "display_data", freshOutputs(data.id, cell)); break;
+      case "result": if (cell) addRich(cell, data.data, "execute_result", freshOutputs(data.id, cell)); break;
+      case "error":
+        if (cell) addError(cell, data.traceback, freshOutputs(data.id, cell));
+        if (states.get(data.id)) states.get(data.id).failed = true;
         break;
+      case "done": {
+        if (!cell) break;
+        freshOutputs(data.id, cell); // a run with no output clears the old one
+        finish(cell, data.count);
+        pending.delete(data.id);
+        const failed = states.get(data.id)?.failed;
+        states.delete(data.id);
+        if (failed) {
+          setStatus(`Error in cell ${cells.indexOf(cell) + 1}`, "error");
+          stopRunAll(cell);
+        } else if (pending.size) {
+          showProgress();
+        } else {
+          setStatus("Ready", "ready");
+        }
+        advanceRunAll();
+        break;
+      }
     }
   };
   worker.onerror = (event) => setStatus(`The Python worker failed: ${event.message || "unknown error"}`, "error");
@@ -166,17 +269,43 @@ function startWorker() {
 function restartWorker() {
   if (worker) worker.terminate();
   worker = null;
-  for (const cell of pending.values()) {
-    addError(cell, "Interrupted: Python was restarted.");
+  for (const [id, cell] of pending) {
+    addError(cell, "Interrupted: Python was restarted.", freshOutputs(id, cell));
     finish(cell, 0);
   }
   pending.clear();
+  states.clear();
+  runAllQueue = [];
   for (const cell of cells) cell.querySelector(".cell-count").textContent = "";
   setStatus("Restarting Python…");
   startWorker();
 }
 
-runAll.addEventListener("click", () => cells.forEach(runCell));
+// Run all: one cell after the other; the first error stops it, as in Jupyter, and the rest are marked not run.
+let runAllQueue = [];
+
+function advanceRunAll() {
+  if (!runAllQueue.length || pending.size) return;
+  runCell(runAllQueue.shift());
+}
+
+function stopRunAll(failedCell) {
+  for (const cell of runAllQueue) {
+    cell.classList.add("not-run");
+    cell.querySelector(".cell-count").textContent = "";
+  }
+  if (runAllQueue.length) {
+    setStatus(`Error in cell ${cells.indexOf(failedCell) + 1}: Run all stopped; ${runAllQueue.length} cell(s) not run`,
+              "error");
+  }
+  runAllQueue = [];
+}
+
+runAll.addEventListener("click", () => {
+  runAllQueue = cells.slice();
+  for (const cell of runAllQueue) cell.querySelector(".cell-count").textContent = "[ ]";
+  advanceRunAll();
+});
 restart.addEventListener("click", restartWorker);
 stop.addEventListener("click", () => {
   if (interruptBuffer) interruptBuffer[0] = 2; // SIGINT: raises KeyboardInterrupt in the running cell

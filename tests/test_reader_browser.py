@@ -1,0 +1,61 @@
+"""Readers' habits in the in-page runner, offline in Chromium: folded cells, Run all and errors, a truthful
+status line, progress lines with \\r, and long output."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_runtime_browser import TIMEOUT, run_cell, wait_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.build]
+
+
+@pytest.fixture
+def reader(reader_site, serve, offline_page):
+    served = serve(reader_site.output)
+    browser = offline_page()
+    browser.page.goto(served.url(""))
+    yield browser.page
+    browser.assert_offline()
+    assert browser.console_errors == []
+
+
+def test_a_folded_cell_runs_its_code(reader):
+    assert reader.locator(".cell[data-cell-index='0'] details.cell-fold:not([open])").count() == 1
+    assert run_cell(reader, 0) == "folded ran"
+    assert run_cell(reader, 1) == "42"
+
+
+def test_run_all_stops_at_the_first_error(reader):
+    assert reader.locator(".run-cell").nth(2).get_attribute("aria-label") == "Run cell 3"
+    reader.locator(".run-all").click()
+    reader.wait_for_function("document.querySelector('.compute-status').dataset.kind === 'error'", timeout=TIMEOUT)
+    wait_idle(reader)
+    assert reader.locator(".compute-status").inner_text() == "Error in cell 3: Run all stopped; 3 cell(s) not run"
+    counts = reader.locator(".cell-count").all_inner_texts()
+    assert counts[:3] == ["[1]", "[2]", "[3]"] and counts[3:] == ["", "", ""]
+    assert reader.locator(".cell.not-run").count() == 3
+    assert "ValueError: stop here" in reader.locator(".cell[data-cell-index='2'] .cell-outputs").inner_text()
+    assert reader.locator(".cell[data-cell-index='3'] .cell-outputs").inner_text().strip() == ""
+
+
+def test_progress_lines_and_long_output(reader):
+    assert run_cell(reader, 4) == "4 of 4"
+    output = run_cell(reader, 5)
+    lines = output.split("\n")
+    assert lines[0] == "0" and "4999" in lines
+    more = reader.locator(".cell[data-cell-index='5'] .output-more")
+    assert more.inner_text() == "Show all 20000 lines (15000 hidden)"
+    more.click()
+    text = reader.locator(".cell[data-cell-index='5'] .output-stream").inner_text()
+    assert text.split("\n")[-2] == "19999"
+
+
+def test_a_rerun_replaces_the_output_in_place(reader):
+    run_cell(reader, 0)
+    assert run_cell(reader, 1) == "42"
+    reader.locator(".cell[data-cell-index='1'] .run-cell").click()
+    wait_idle(reader)
+    assert reader.locator(".cell[data-cell-index='1'] .output").count() == 1
+    assert reader.locator(".cell-outputs.stale").count() == 0
+    assert reader.locator(".compute-status").inner_text() == "Ready"
