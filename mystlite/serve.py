@@ -107,6 +107,11 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     def end_headers(self):
         # A preview should always show the latest build: revalidate every time (cheap with ETags).
         self.send_header("Cache-Control", "no-cache")
+        if self.server.isolate:
+            # cross-origin isolation: Stop can interrupt a running cell and keep the page's Python state.
+            # `credentialless` still lets pages show images and frames from other sites.
+            self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+            self.send_header("Cross-Origin-Embedder-Policy", "credentialless")
         super().end_headers()
 
     def log_message(self, format: str, *args) -> None:
@@ -116,8 +121,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 class SiteServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, *args, reporter: Reporter, **kwargs):
-        self.reporter = reporter
+    def __init__(self, *args, reporter: Reporter, isolate: bool = True, **kwargs):
+        self.reporter, self.isolate = reporter, isolate
         self._etags: dict[tuple, str] = {}
         self._etag_lock = threading.Lock()
         super().__init__(*args, **kwargs)
@@ -145,7 +150,8 @@ class SiteServer(http.server.ThreadingHTTPServer):
             self.reporter.detail(f"serve: {client_address[0]}: {type(error).__name__}: {error}")
 
 
-def make_server(root: Path, host: str, port: int, base_url: str, reporter: Reporter) -> SiteServer:
+def make_server(root: Path, host: str, port: int, base_url: str, reporter: Reporter,
+                isolate: bool = True) -> SiteServer:
     handler = functools.partial(SiteHandler, root=root.resolve(), base_url=normalize_base_url(base_url),
                                 reporter=reporter)
     if not 0 <= port <= 65535:
@@ -153,7 +159,7 @@ def make_server(root: Path, host: str, port: int, base_url: str, reporter: Repor
     if host not in LOOPBACK:
         reporter.warn(f"serving on {host}, not only on this machine: anyone who can reach it can read the site")
     try:
-        return SiteServer((host, port), handler, reporter=reporter)
+        return SiteServer((host, port), handler, reporter=reporter, isolate=isolate)
     except (OSError, OverflowError) as err:
         reason = getattr(err, "strerror", None) or str(err)
         raise MystliteError(f"cannot listen on {host}:{port}: {reason}",

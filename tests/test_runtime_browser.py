@@ -131,16 +131,30 @@ def test_a_package_missing_offline_is_named(stats_page):
     assert "pandas is not available on this site" in output
 
 
-def test_stop_ends_a_cell_that_never_finishes(stats_page):
-    page = stats_page.page
+@pytest.mark.parametrize("isolate", [True, False])
+def test_stop_ends_a_cell_that_never_finishes(built_sample, serve, offline_page, isolate):
+    """With cross-origin isolation (mystlite serve sends COOP/COEP) Stop raises KeyboardInterrupt and keeps the
+    page's state; without it (a host that sends no headers) Stop restarts Python."""
+    served = serve(built_sample.output, "/course/", isolate=isolate)
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("stats/"))
+    assert page.evaluate("self.crossOriginIsolated") == isolate
+    assert run_cell(page, 0) == "Hello, reader, from coursekit 0.1.0!"
     set_code(page, 1, "while True:\n    pass")
     page.locator(".cell[data-cell-index='1'] .run-cell").click()
     page.locator(".stop").wait_for(state="visible")
-    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'"
-                           " || document.querySelector(\".cell[data-cell-index='1']\").classList.contains('running')",
+    page.wait_for_function("document.querySelector('.compute-status').textContent.startsWith('Running cell 2')",
                            timeout=TIMEOUT)
+    page.wait_for_timeout(300)
     page.locator(".stop").click()
     outputs = page.locator(".cell[data-cell-index='1'] .cell-outputs")
-    outputs.get_by_text("Interrupted").wait_for(timeout=TIMEOUT)
-    assert run_cell(page, 0) == "Hello, reader, from coursekit 0.1.0!"  # a fresh Python runs the next cell
+    outputs.get_by_text("KeyboardInterrupt" if isolate else "Interrupted: Python was restarted").wait_for(timeout=TIMEOUT)
+    set_code(page, 1, "print(coursekit.mean([2, 4]))")
+    after = run_cell(page, 1)
+    if isolate:
+        assert after == "3.0"  # the state survived the Stop
+    else:
+        assert "NameError: name 'coursekit' is not defined" in after  # a fresh Python
     assert page.locator(".stop").is_hidden()
+    browser.assert_offline()
