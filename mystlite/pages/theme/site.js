@@ -15,6 +15,13 @@ document.addEventListener("DOMContentLoaded", function () {
       var open = document.body.classList.toggle("nav-open");
       navButton.setAttribute("aria-expanded", String(open));
     });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && document.body.classList.contains("nav-open")) {
+        document.body.classList.remove("nav-open");
+        navButton.setAttribute("aria-expanded", "false");
+        navButton.focus();
+      }
+    });
   }
   document.querySelectorAll(".tab-set").forEach(function (set) {
     set.querySelectorAll(".tab-label").forEach(function (label) {
