@@ -158,3 +158,17 @@ def test_stop_ends_a_cell_that_never_finishes(built_sample, serve, offline_page,
         assert "NameError: name 'coursekit' is not defined" in after  # a fresh Python
     assert page.locator(".stop").is_hidden()
     browser.assert_offline()
+
+
+def test_data_files_are_fetched_only_when_code_opens_them(built_sample, serve, offline_page):
+    served = serve(built_sample.output, "/")
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("stats/"))
+    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'", timeout=TIMEOUT)
+    assert not [u for u in browser.requests if u.endswith("temperatures.csv")]  # not before Ready
+    run_cell(page, 0)
+    assert run_cell(page, 2) == "{'count': 8, 'mean': 15.312, 'std': 8.252}"
+    assert [u for u in browser.requests if u.endswith("/lite/files/data/temperatures.csv")]
+    assert not [u for u in browser.requests if u.endswith("temperatures.png")]  # never read: never fetched
+    browser.assert_offline()

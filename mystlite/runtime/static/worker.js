@@ -18,20 +18,28 @@ function stream(name) {
   };
 }
 
-async function fetchDrive(drive) {
-  // The files of the lite drive, so that open("data/x.csv") reads what JupyterLite would.
+async function fetchDriveListing(drive) {
+  // The names of the lite drive's files, so that open("data/x.csv") finds what JupyterLite would.
   if (!drive) return [];
   const listing = await fetch(drive.index).then((r) => (r.ok ? r.json() : { files: [] }));
-  return Promise.all(listing.files.map(async (path) => {
-    const response = await fetch(drive.files + path.split("/").map(encodeURIComponent).join("/"));
-    if (!response.ok) throw new Error(`data file ${path}: HTTP ${response.status}`);
-    return [path, new Uint8Array(await response.arrayBuffer())];
-  }));
+  return listing.files || [];
+}
+
+function mountDrive(drive, paths) {
+  // Each file is fetched the first time code opens it (a lazy file: a synchronous request, which workers
+  // may make), never before: a page does not pay for data it does not read.
+  for (const path of paths) {
+    const target = "/drive/" + path;
+    const folder = target.slice(0, target.lastIndexOf("/"));
+    pyodide.FS.mkdirTree(folder);
+    const url = drive.files + path.split("/").map(encodeURIComponent).join("/");
+    pyodide.FS.createLazyFile(folder, target.slice(folder.length + 1), url, true, true);
+  }
 }
 
 async function init({ pyodideUrl, kernelUrl, drive, cwd, packages, page, interruptBuffer }) {
   // Everything that does not need Python is fetched while pyodide downloads and starts.
-  const files = fetchDrive(drive);
+  const listing = fetchDriveListing(drive);
   const kernelSource = fetch(kernelUrl).then((r) => r.text());
   post({ type: "status", text: "Downloading Python…" });
   const { loadPyodide } = await import(pyodideUrl);
@@ -49,13 +57,7 @@ async function init({ pyodideUrl, kernelUrl, drive, cwd, packages, page, interru
       pendingPackages.delete(name);
     }
   })();
-  const driveFiles = await files;
-  if (driveFiles.length) post({ type: "status", text: `Loading ${driveFiles.length} data file(s)…` });
-  for (const [path, data] of driveFiles) {
-    const target = "/drive/" + path;
-    pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
-    pyodide.FS.writeFile(target, data);
-  }
+  mountDrive(drive, await listing);
   pyodide.FS.mkdirTree(cwd);
   pyodide.FS.chdir(cwd);
   const namespace = pyodide.globals.get("dict")();
