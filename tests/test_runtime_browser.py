@@ -172,3 +172,13 @@ def test_data_files_are_fetched_only_when_code_opens_them(built_sample, serve, o
     assert [u for u in browser.requests if u.endswith("/lite/files/data/temperatures.csv")]
     assert not [u for u in browser.requests if u.endswith("temperatures.png")]  # never read: never fetched
     browser.assert_offline()
+
+
+def test_ipython_display_objects_render(stats_page):
+    page = stats_page.page
+    set_code(page, 1, "from IPython.display import display, HTML\ndisplay(HTML('<b class=\"shown\">bold</b>'))\n"
+                      "HTML('<i class=\"last\">last</i>')")
+    run_cell(page, 1)
+    assert page.locator(".cell[data-cell-index='1'] .output-html b.shown").inner_text() == "bold"
+    assert page.locator(".cell[data-cell-index='1'] .output-html i.last").inner_text() == "last"
+    assert "IPython.core.display.HTML object" not in page.locator(".cell[data-cell-index='1']").inner_text()

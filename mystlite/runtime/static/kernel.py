@@ -100,6 +100,28 @@ class Runner:
                 "image/png": base64.b64encode(buffer.getvalue()).decode(), "text/plain": "<Figure>"}}))
         pyplot.close("all")
 
+    def _install_ipython(self):
+        """IPython's display() shows rich output here too. IPython is imported only when a cell uses it:
+        it costs nothing at start-up."""
+        try:
+            import IPython.core.display_functions as functions
+            import IPython.display as public
+        except Exception:
+            return
+        if getattr(functions.display, "_mystlite", False):
+            return
+
+        def display(*objs, include=None, exclude=None, metadata=None, raw=False, **kwargs):
+            for obj in objs:
+                if raw and isinstance(obj, dict):
+                    self.send("display", json.dumps({"data": obj}))
+                else:
+                    self.display(obj)
+
+        display._mystlite = True
+        functions.display = display
+        public.display = display
+
     def _install_show(self):
         pyplot = sys.modules.get("matplotlib.pyplot")
         if pyplot is not None and not getattr(pyplot.show, "_mystlite", False):
@@ -112,6 +134,8 @@ class Runner:
     async def run(self, code):
         """Run one cell; the value of its last expression is displayed. Returns the execution count."""
         self.count += 1
+        if "IPython" in code:
+            self._install_ipython()
         filename = f"<cell {self.count}>"
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
         flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
