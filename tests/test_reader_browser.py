@@ -59,3 +59,19 @@ def test_a_rerun_replaces_the_output_in_place(reader):
     assert reader.locator(".cell[data-cell-index='1'] .output").count() == 1
     assert reader.locator(".cell-outputs.stale").count() == 0
     assert reader.locator(".compute-status").inner_text() == "Ready"
+
+
+def test_nothing_shifts_when_the_runtime_arrives(reader_site, serve, offline_page):
+    served = serve(reader_site.output)
+    browser = offline_page()
+    page = browser.page
+    page.add_init_script("""
+        window.__shift = 0;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shift += entry.value;
+        }).observe({ type: "layout-shift", buffered: true });
+    """)
+    page.goto(served.url(""))
+    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'", timeout=TIMEOUT)
+    assert page.evaluate("window.__shift") <= 0.01
+    assert page.locator(".cell .run-cell").count() == 6

@@ -58,6 +58,14 @@ class PageView:
     asset: object = None  # public path -> relative URL
 
 
+# the in-page runtime's controls, written at build time so that nothing moves when the runtime arrives
+COMPUTE_BAR = ('<div class="compute-bar" role="toolbar" aria-label="Run the code on this page">'
+               '<button class="button run-all" type="button">Run all</button>'
+               '<button class="button stop" type="button" hidden>Stop</button>'
+               '<button class="button restart" type="button">Restart</button>'
+               '<span class="compute-status" role="status" aria-live="polite">Python is loading…</span></div>')
+
+
 def page_href(path: str, index_path: str, rel_root: str) -> str:
     return (rel_root or "./") if path == index_path else f"{rel_root}{path}/"
 
@@ -241,6 +249,7 @@ def render_page(view: PageView, chrome: Chrome, nav: list[NavEntry], index_path:
 <main class="content" id="content">
 <article class="page">
 <header class="page-header"><h1>{title}</h1>{subtitle}{_authors(fm)}{date}{page_actions}</header>
+{COMPUTE_BAR if view.runtime else ""}
 {view.body}
 {footnotes}
 </article>

@@ -31,6 +31,8 @@ class RenderContext:
     footnote_defs: list[tuple[str, str, str]] = field(default_factory=list)  # (id, label, html)
     footnote_refs: set[str] = field(default_factory=set)
     cells: int = 0
+    compute: bool = False  # the page runs its cells in the browser: its controls are written at build time
+    runnable: int = 0  # executable cells so far
     tab_sets: int = 0
     citations: dict[str, dict] = field(default_factory=dict)  # the page's references.cite.data
     citation_order: list[str] = field(default_factory=list)
@@ -149,6 +151,11 @@ def r_cell(node, ctx):
         rendered = '<div class="cell-outputs" hidden></div>'
     tail = "".join(render(c, ctx) for c in rest)
     flag = ' data-executable="true"' if executable else ""
+    if executable and ctx.compute:  # the runtime's controls are in the page from the start: nothing shifts
+        ctx.runnable += 1
+        source = (f'<div class="cell-toolbar"><button class="run-cell" type="button" title="Run this cell '
+                  f'(Shift+Enter)" aria-label="Run cell {ctx.runnable}">▶ Run</button><span class="cell-count">'
+                  f'</span></div>') + source
     hidden = " hidden" if code and code.get("visibility") == "remove" else ""  # still run by "Run all"
     return (f'<div class="cell" data-cell-index="{index}"{flag}><div class="cell-input"{hidden}>{source}</div>'
             f"{rendered}{tail}</div>")

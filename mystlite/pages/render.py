@@ -89,7 +89,9 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
         cite = (content.get("references") or {}).get("cite") or {}
         ctx = RenderContext(url=_url_mapper(rel_root, index_path, asset), asset=asset,
                             citations=cite.get("data") or {}, citation_order=cite.get("order") or [], demos=demos,
-                            katex=katex, read_asset=lambda path: _read_public(site_dir, path))
+                            katex=katex, read_asset=lambda path: _read_public(site_dir, path),
+                            compute=bool(project.config.lite and page_for(content, by_path)
+                                         and page_for(content, by_path).compute))
         body = render(content.get("mdast"), ctx)
         defined = {ident for ident, _, _ in ctx.footnote_defs}
         for ident in ctx.footnote_refs - defined:  # a note the page never defines: a number, not a dead link
@@ -131,6 +133,10 @@ def _esc(text) -> str:
     import html
 
     return html.escape(str(text), quote=True)
+
+
+def page_for(content: dict, by_path: dict):
+    return by_path.get(str(content.get("location", "")).lstrip("/"))
 
 
 def _read_public(site_dir: Path, path: str) -> str | None:

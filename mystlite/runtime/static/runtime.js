@@ -15,14 +15,12 @@ const el = (tag, attrs = {}, text = "") => {
   return node;
 };
 
-// ---- page controls ----
-const bar = el("div", { class: "compute-bar", role: "toolbar", "aria-label": "Run the code on this page" });
-const runAll = el("button", { class: "button run-all", type: "button" }, "Run all");
-const restart = el("button", { class: "button restart", type: "button" }, "Restart");
-const stop = el("button", { class: "button stop", type: "button", hidden: "" }, "Stop");
-const status = el("span", { class: "compute-status", role: "status", "aria-live": "polite" }, "Python is loading…");
-bar.append(runAll, stop, restart, status);
-document.querySelector(".page-header").after(bar);
+// ---- page controls (written into the page at build time) ----
+const bar = document.querySelector(".compute-bar");
+const runAll = bar.querySelector(".run-all");
+const restart = bar.querySelector(".restart");
+const stop = bar.querySelector(".stop");
+const status = bar.querySelector(".compute-status");
 
 function setStatus(text, kind = "") {
   status.textContent = text;
@@ -35,14 +33,9 @@ for (const cell of cells) {
   code.setAttribute("contenteditable", "plaintext-only");
   code.setAttribute("spellcheck", "false");
   code.setAttribute("aria-label", "Code; Shift+Enter runs it");
-  const toolbar = el("div", { class: "cell-toolbar" });
   const number = cells.indexOf(cell) + 1;
-  const run = el("button", { class: "run-cell", type: "button", title: "Run this cell (Shift+Enter)",
-                             "aria-label": `Run cell ${number}` }, "▶ Run");
+  const run = cell.querySelector(".run-cell");
   code.setAttribute("aria-label", `Code of cell ${number}; Shift+Enter runs it`);
-  const count = el("span", { class: "cell-count" });
-  toolbar.append(run, count);
-  cell.querySelector(".cell-input").prepend(toolbar);
   run.addEventListener("click", () => runCell(cell));
   code.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && event.shiftKey) {
