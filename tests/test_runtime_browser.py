@@ -182,3 +182,27 @@ def test_ipython_display_objects_render(stats_page):
     assert page.locator(".cell[data-cell-index='1'] .output-html b.shown").inner_text() == "bold"
     assert page.locator(".cell[data-cell-index='1'] .output-html i.last").inner_text() == "last"
     assert "IPython.core.display.HTML object" not in page.locator(".cell[data-cell-index='1']").inner_text()
+
+
+def test_display_updates_clear_output_scripts_and_json(stats_page):
+    page = stats_page.page
+    set_code(page, 1, "from IPython.display import display, HTML, JSON, clear_output, update_display\n"
+                      "handle = display(HTML('<p class=\"n\">0</p>'), display_id=True)\n"
+                      "for i in range(1, 4):\n    handle.update(HTML(f'<p class=\"n\">{i}</p>'))\n"
+                      "display(HTML('<div id=\"target\"></div><script>document.getElementById(\"target\")"
+                      ".textContent = \"script ran\"</script>'))\n"
+                      "display(JSON({'a': [1, 2]}))\n"
+                      "print('gone')\nclear_output(wait=True)\nprint('kept')")
+    output = run_cell(page, 1)
+    assert output == "kept"  # clear_output(wait=True): the old output went when the new one came
+    set_code(page, 1, "from IPython.display import display, HTML, JSON\n"
+                      "handle = display(HTML('<p class=\"n\">0</p>'), display_id=True)\n"
+                      "for i in range(1, 4):\n    handle.update(HTML(f'<p class=\"n\">{i}</p>'))\n"
+                      "display(HTML('<div id=\"target\"></div><script>document.getElementById(\"target\")"
+                      ".textContent = \"script ran\"</script>'))\n"
+                      "display(JSON({'a': [1, 2]}))")
+    run_cell(page, 1)
+    cell = page.locator(".cell[data-cell-index='1']")
+    assert cell.locator("p.n").all_inner_texts() == ["3"]  # updated in place, one output
+    assert cell.locator("#target").inner_text() == "script ran"
+    assert '"a": [' in cell.locator(".output-json").inner_text()

@@ -77,15 +77,45 @@ def mime_bundle(obj):
     return data
 
 
+class DisplayHandle:
+    """What display(..., display_id=True) returns, as in IPython: update() replaces that output in place."""
+
+    def __init__(self, runner, display_id):
+        self.runner, self.display_id = runner, display_id
+
+    def update(self, obj, **kwargs):
+        self.runner.update_display(obj, display_id=self.display_id)
+
+    def display(self, obj, **kwargs):
+        self.runner.display(obj, display_id=self.display_id)
+
+
 class Runner:
     def __init__(self, send):
         self.send = send
         self.count = 0
-        self.namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": self.display}
+        self.namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": self.display,
+                          "update_display": self.update_display, "clear_output": self.clear_output}
 
-    def display(self, *objs, **_ignored):
+    def display(self, *objs, display_id=None, **_ignored):
+        """Jupyter's display(); with display_id=True (or a string) the output can be updated later."""
+        if display_id is True:
+            display_id = f"display-{self.count}-{id(objs)}"
         for obj in objs:
-            self.send("display", json.dumps({"data": mime_bundle(obj)}))
+            message = {"data": mime_bundle(obj)}
+            if display_id:
+                message["display_id"] = str(display_id)
+            self.send("display", json.dumps(message))
+        return DisplayHandle(self, display_id) if display_id else None
+
+    def update_display(self, obj, *, display_id, **_ignored):
+        self.send("update", json.dumps({"data": mime_bundle(obj), "display_id": str(display_id)}))
+
+    def clear_output(self, wait=False):
+        """With wait=True the old output goes only when new output arrives (no flicker in animations)."""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.send("clear", json.dumps({"wait": bool(wait)}))
 
     def _flush_figures(self):
         pyplot = sys.modules.get("matplotlib.pyplot")
@@ -111,16 +141,21 @@ class Runner:
         if getattr(functions.display, "_mystlite", False):
             return
 
-        def display(*objs, include=None, exclude=None, metadata=None, raw=False, **kwargs):
-            for obj in objs:
-                if raw and isinstance(obj, dict):
+        def display(*objs, include=None, exclude=None, metadata=None, raw=False, display_id=None, **kwargs):
+            if raw:
+                for obj in objs:
                     self.send("display", json.dumps({"data": obj}))
-                else:
-                    self.display(obj)
+                return None
+            return self.display(*objs, display_id=display_id)
+
+        def update_display(obj, *, display_id, **kwargs):
+            self.update_display(obj, display_id=display_id)
 
         display._mystlite = True
-        functions.display = display
-        public.display = display
+        for module in (functions, public):
+            module.display = display
+            module.update_display = update_display
+            module.clear_output = self.clear_output
 
     def _install_show(self):
         pyplot = sys.modules.get("matplotlib.pyplot")

@@ -162,17 +162,49 @@ function showAllButton(box) {
   box.append(state.more);
 }
 
-const MIME_ORDER = ["text/html", "image/svg+xml", "image/png", "image/jpeg", "text/latex", "text/markdown", "text/plain"];
+const MIME_ORDER = ["text/html", "image/svg+xml", "image/png", "image/jpeg", "application/json", "text/latex",
+                    "text/markdown", "text/plain"];
 
-function addRich(cell, data, kind, outputs) {
+function addRich(cell, data, kind, outputs, displayId) {
+  const box = richBox(data, kind);
+  if (!box) return;
+  if (displayId) box.dataset.displayId = displayId;
+  outputs.append(box);
+  runScripts(box);
+}
+
+function updateDisplay(displayId, data) {
+  // update_display: every output shown with that display_id is replaced, wherever it is on the page
+  for (const old of document.querySelectorAll(`.output[data-display-id="${CSS.escape(displayId)}"]`)) {
+    const box = richBox(data, old.dataset.outputType);
+    if (!box) continue;
+    box.dataset.displayId = displayId;
+    old.replaceWith(box);
+    runScripts(box);
+  }
+}
+
+function runScripts(box) {
+  // HTML outputs are the author's content (a trusted notebook): their scripts run, as in JupyterLab
+  for (const old of box.querySelectorAll(".output-html script")) {
+    const script = document.createElement("script");
+    for (const attr of old.attributes) script.setAttribute(attr.name, attr.value);
+    script.textContent = old.textContent;
+    old.replaceWith(script);
+  }
+}
+
+function richBox(data, kind) {
   const mime = MIME_ORDER.find((m) => m in data);
-  if (!mime) return;
+  if (!mime) return null;
   const box = el("div", { class: "output", "data-output-type": kind, "data-mime": mime });
   const value = data[mime];
   if (mime === "text/html") {
     const html = el("div", { class: "output-html" });
     html.innerHTML = value;
     box.append(html);
+  } else if (mime === "application/json") {
+    box.append(el("pre", { class: "output-json" }, JSON.stringify(JSON.parse(value), null, 2)));
   } else if (mime === "image/svg+xml") {
     const svg = el("div", { class: "output-svg" });
     svg.innerHTML = value;
@@ -182,7 +214,7 @@ function addRich(cell, data, kind, outputs) {
   } else {
     box.append(el("pre", { class: "output-text" }, value));
   }
-  outputs.append(box);
+  return box;
 }
 
 function addError(cell, traceback, outputs = outputsOf(cell)) {
@@ -219,7 +251,15 @@ function startWorker() {
         for (const c of pending.values()) finish(c, 0);
         break;
       case "stream": if (cell) addStream(cell, data.name, data.text, freshOutputs(data.id, cell)); break;
-      case "display": if (cell) addRich(cell, data.data, "display_data", freshOutputs(data.id, cell)); break;
+      case "display":
+        if (cell) addRich(cell, data.data, "display_data", freshOutputs(data.id, cell), data.display_id);
+        break;
+      case "update": updateDisplay(data.display_id, data.data); break;
+      case "clear":
+        if (!cell) break;
+        if (data.wait) states.get(data.id).fresh = true; // cleared when the next output arrives
+        else freshOutputs(data.id, cell).replaceChildren();
+        break;
       case "result": if (cell) addRich(cell, data.data, "execute_result", freshOutputs(data.id, cell)); break;
       case "error":
         if (cell) addError(cell, data.traceback, freshOutputs(data.id, cell));
