@@ -75,3 +75,40 @@ def test_nothing_shifts_when_the_runtime_arrives(reader_site, serve, offline_pag
     page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'", timeout=TIMEOUT)
     assert page.evaluate("window.__shift") <= 0.01
     assert page.locator(".cell .run-cell").count() == 6
+
+
+def test_edits_survive_a_reload_until_the_author_changes_the_cell(reader):
+    from test_runtime_browser import set_code
+
+    set_code(reader, 1, "print('my version', x)")
+    reader.reload()
+    code = reader.locator(".cell[data-cell-index='1'] .cell-input pre code")
+    assert code.inner_text().strip() == "print('my version', x)"
+    assert reader.locator(".cell[data-cell-index='1'] .edited-mark").is_visible()
+    reader.locator(".cell[data-cell-index='1'] .reset-cell").click()
+    assert code.inner_text().strip() == "print(x + 1)"
+    assert reader.locator(".cell[data-cell-index='1'] .edited-mark").is_hidden()
+    # an edit made against an older version of the author's cell is dropped
+    set_code(reader, 1, "print('stale edit')")
+    reader.evaluate("""() => { for (const key of Object.keys(localStorage)) {
+        const value = JSON.parse(localStorage.getItem(key)); value.version = "older";
+        localStorage.setItem(key, JSON.stringify(value)); } }""")
+    reader.reload()
+    assert code.inner_text().strip() == "print(x + 1)"
+
+
+def test_download_the_notebook_with_the_readers_code_and_outputs(reader):
+    import json
+
+    from test_runtime_browser import set_code
+
+    run_cell(reader, 0)
+    set_code(reader, 1, "print('downloaded', x)")
+    assert run_cell(reader, 1) == "downloaded 41"
+    with reader.expect_download() as info:
+        reader.locator(".download-notebook").click()
+    notebook = json.loads(open(info.value.path()).read())
+    code_cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert "".join(code_cells[1]["source"]) == "print('downloaded', x)"
+    assert code_cells[1]["outputs"] == [{"output_type": "stream", "name": "stdout", "text": "downloaded 41\n"}]
+    assert "".join(code_cells[0]["source"]).strip().endswith('print("folded ran")')

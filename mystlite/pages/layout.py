@@ -63,6 +63,8 @@ COMPUTE_BAR = ('<div class="compute-bar" role="toolbar" aria-label="Run the code
                '<button class="button run-all" type="button">Run all</button>'
                '<button class="button stop" type="button" hidden>Stop</button>'
                '<button class="button restart" type="button">Restart</button>'
+               '<button class="button download-notebook" type="button" title="The notebook with your code and '
+               'outputs">Download .ipynb</button>'
                '<span class="compute-status" role="status" aria-live="polite">Python is loading…</span></div>')
 
 

@@ -37,12 +37,80 @@ for (const cell of cells) {
   const run = cell.querySelector(".run-cell");
   code.setAttribute("aria-label", `Code of cell ${number}; Shift+Enter runs it`);
   run.addEventListener("click", () => runCell(cell));
+  keepEdits(cell, code, number);
   code.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && event.shiftKey) {
       event.preventDefault();
       runCell(cell);
     }
   });
+}
+
+// ---- the reader's edits survive a reload, until the author changes that cell ----
+function digest(text) {  // FNV-1a: enough to tell the author's versions of a cell apart
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16);
+}
+
+function keepEdits(cell, code, number) {
+  const original = { html: code.innerHTML, text: code.textContent };
+  const key = `mystlite-edit:${location.pathname}:${number}`;
+  const version = digest(original.text);
+  const toolbar = cell.querySelector(".cell-toolbar");
+  const reset = el("button", { class: "reset-cell", type: "button", hidden: "",
+                               "aria-label": `Reset cell ${number} to the original code` }, "Reset");
+  const mark = el("span", { class: "edited-mark", hidden: "" }, "edited");
+  toolbar.append(mark, reset);
+  const showEdited = (edited) => { reset.hidden = mark.hidden = !edited; cell.classList.toggle("edited", edited); };
+  let saved = null;
+  try { saved = JSON.parse(localStorage.getItem(key) || "null"); } catch { saved = null; }
+  if (saved && saved.version === version && saved.code !== original.text) {
+    code.textContent = saved.code;
+    showEdited(true);
+  } else if (saved) {
+    try { localStorage.removeItem(key); } catch { /* storage unavailable */ }  // the author changed the cell
+  }
+  code.addEventListener("input", () => {
+    const text = sourceOf(cell);
+    const edited = text !== original.text;
+    try {
+      if (edited) localStorage.setItem(key, JSON.stringify({ version, code: text }));
+      else localStorage.removeItem(key);
+    } catch { /* private mode or full: edits are simply not kept */ }
+    showEdited(edited);
+  });
+  reset.addEventListener("click", () => {
+    code.innerHTML = original.html;
+    try { localStorage.removeItem(key); } catch { /* nothing kept */ }
+    showEdited(false);
+  });
+}
+
+// ---- "Download .ipynb": the page's notebook with the reader's code and the outputs of this visit ----
+const liveOutputs = new Map(); // cell -> nbformat outputs of its last run
+
+function recordOutput(cell, output, fresh) {
+  if (fresh || !liveOutputs.has(cell)) liveOutputs.set(cell, []);
+  liveOutputs.get(cell).push(output);
+}
+
+async function downloadNotebook() {
+  const source = new URL("lite/files/" + page.notebook.split("/").map(encodeURIComponent).join("/"), root);
+  const notebook = await fetch(source).then((r) => r.json());
+  let index = 0;
+  for (const nbCell of notebook.cells) {
+    if (nbCell.cell_type !== "code") continue;
+    const cell = cells[index++];
+    if (!cell) break;
+    nbCell.source = sourceOf(cell);
+    if (liveOutputs.has(cell)) nbCell.outputs = liveOutputs.get(cell);
+  }
+  const blob = new Blob([JSON.stringify(notebook, null, 1)], { type: "application/x-ipynb+json" });
+  const link = el("a", { href: URL.createObjectURL(blob), download: page.notebook.split("/").pop() });
+  document.body.append(link);
+  link.click();
+  link.remove();
 }
 
 function outputsOf(cell) {
@@ -250,9 +318,15 @@ function startWorker() {
         setStatus(`Python could not start: ${data.text}`, "error");
         for (const c of pending.values()) finish(c, 0);
         break;
-      case "stream": if (cell) addStream(cell, data.name, data.text, freshOutputs(data.id, cell)); break;
+      case "stream":
+        if (!cell) break;
+        recordOutput(cell, { output_type: "stream", name: data.name, text: data.text }, states.get(data.id)?.fresh);
+        addStream(cell, data.name, data.text, freshOutputs(data.id, cell));
+        break;
       case "display":
-        if (cell) addRich(cell, data.data, "display_data", freshOutputs(data.id, cell), data.display_id);
+        if (!cell) break;
+        recordOutput(cell, { output_type: "display_data", data: data.data, metadata: {} }, states.get(data.id)?.fresh);
+        addRich(cell, data.data, "display_data", freshOutputs(data.id, cell), data.display_id);
         break;
       case "update": updateDisplay(data.display_id, data.data); break;
       case "clear":
@@ -260,13 +334,23 @@ function startWorker() {
         if (data.wait) states.get(data.id).fresh = true; // cleared when the next output arrives
         else freshOutputs(data.id, cell).replaceChildren();
         break;
-      case "result": if (cell) addRich(cell, data.data, "execute_result", freshOutputs(data.id, cell)); break;
+      case "result":
+        if (!cell) break;
+        recordOutput(cell, { output_type: "execute_result", data: data.data, metadata: {}, execution_count: null },
+                     states.get(data.id)?.fresh);
+        addRich(cell, data.data, "execute_result", freshOutputs(data.id, cell));
+        break;
       case "error":
-        if (cell) addError(cell, data.traceback, freshOutputs(data.id, cell));
+        if (cell) {
+          recordOutput(cell, { output_type: "error", ename: data.ename || "Error", evalue: data.evalue || "",
+                               traceback: [data.traceback] }, states.get(data.id)?.fresh);
+          addError(cell, data.traceback, freshOutputs(data.id, cell));
+        }
         if (states.get(data.id)) states.get(data.id).failed = true;
         break;
       case "done": {
         if (!cell) break;
+        if (states.get(data.id)?.fresh) liveOutputs.set(cell, []);
         freshOutputs(data.id, cell); // a run with no output clears the old one
         finish(cell, data.count);
         pending.delete(data.id);
@@ -333,6 +417,9 @@ function stopRunAll(failedCell) {
   }
   runAllQueue = [];
 }
+
+const download = bar.querySelector(".download-notebook");
+if (download && page.notebook) download.addEventListener("click", () => downloadNotebook());
 
 runAll.addEventListener("click", () => {
   runAllQueue = cells.slice();
