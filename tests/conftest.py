@@ -171,44 +171,36 @@ def offline_page(chromium):
         page.close()
 
 
-COURSE = REPO / "tests" / "projects" / "course"
+PROJECTS = REPO / "tests" / "projects"
+COURSE, SCIENCE, READER = PROJECTS / "course", PROJECTS / "science", PROJECTS / "reader"
+
+
+def build_copy(tmp_path_factory, download_cache, source: Path, reporter=None):
+    """A test project copied out of the repository and built (for session fixtures)."""
+    from mystlite.log import Reporter
+    from mystlite.site import build_site
+
+    root = tmp_path_factory.mktemp(source.name) / source.name
+    shutil.copytree(source, root)
+    return build_site(root, reporter or Reporter(quiet=True), cache_dir=download_cache)
 
 
 @pytest.fixture(scope="session")
 def course(tmp_path_factory, download_cache):
     """tests/projects/course built once for the session: (Site, Reporter). Tests must not modify it."""
     from mystlite.log import Reporter
-    from mystlite.site import build_site
 
-    root = tmp_path_factory.mktemp("course") / "course"
-    shutil.copytree(COURSE, root)
     reporter = Reporter(quiet=True)
-    return build_site(root, reporter, cache_dir=download_cache), reporter
-
-
-SCIENCE = REPO / "tests" / "projects" / "science"
+    return build_copy(tmp_path_factory, download_cache, COURSE, reporter), reporter
 
 
 @pytest.fixture(scope="session")
 def science(tmp_path_factory, download_cache):
-    """tests/projects/science (imports msgpack and pydantic, lists nothing) built once for the session."""
-    from mystlite.log import Reporter
-    from mystlite.site import build_site
-
-    root = tmp_path_factory.mktemp("science") / "science"
-    shutil.copytree(SCIENCE, root)
-    return build_site(root, Reporter(quiet=True), cache_dir=download_cache)
-
-
-READER = REPO / "tests" / "projects" / "reader"
+    """tests/projects/science (imports msgpack, pydantic and sympy, lists nothing) built once."""
+    return build_copy(tmp_path_factory, download_cache, SCIENCE)
 
 
 @pytest.fixture(scope="session")
 def reader_site(tmp_path_factory, download_cache):
-    """tests/projects/reader (folded cells, errors, progress lines, long output) built once for the session."""
-    from mystlite.log import Reporter
-    from mystlite.site import build_site
-
-    root = tmp_path_factory.mktemp("reader") / "reader"
-    shutil.copytree(READER, root)
-    return build_site(root, Reporter(quiet=True), cache_dir=download_cache)
+    """tests/projects/reader (folded cells, errors, progress lines, long output) built once."""
+    return build_copy(tmp_path_factory, download_cache, READER)

@@ -72,7 +72,7 @@ def test_closure_from_the_real_lock(download_cache):
 
 @pytest.fixture
 def cdn_fixture(tmp_path, download_cache, monkeypatch):
-    from test_wheels import make_wheel
+    from test_wheels import lock_entry, make_wheel
 
     from mystlite.pyodide.npm import fetch_core
 
@@ -83,9 +83,7 @@ def cdn_fixture(tmp_path, download_cache, monkeypatch):
     served.mkdir()
     fast = make_wheel(served, "mltestcalc-2.0-cp314-cp314-pyemscripten_2026_0_wasm32.whl")
     lock = json.loads((dist / "pyodide-lock.json").read_text())
-    lock["packages"]["mltestcalc"] = {"name": "mltestcalc", "version": "2.0", "file_name": fast.name, "install_dir": "site",
-                                    "sha256": hashlib.sha256(fast.read_bytes()).hexdigest(), "package_type": "package",
-                                    "imports": ["mltestcalc"], "depends": [], "unvendored_tests": False}
+    lock["packages"]["mltestcalc"] = lock_entry(fast, ["mltestcalc"])
     (dist / "pyodide-lock.json").write_text(json.dumps(lock))
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
     handler.log_message = lambda *args: None

@@ -144,7 +144,7 @@ def test_hidden_and_git_files_are_not_shipped(tmp_path, download_cache):
     ("broken-1.0-py3-none-any.whl", "not a valid zip file"),
 ])
 def test_bad_custom_wheels_fail_the_build_by_name(tmp_path, download_cache, wheel_name, message):
-    from test_wheels import make_wheel
+    from test_wheels import lock_entry, make_wheel
 
     root = copy_sample(tmp_path)
     if wheel_name.startswith("broken"):
@@ -180,7 +180,7 @@ def test_declared_packages_are_resolved_pinned_and_preloaded(tmp_path, download_
 
 
 def test_pyodide_from_a_distribution_folder_bundles_compiled_packages(tmp_path, download_cache):
-    from test_wheels import make_wheel
+    from test_wheels import lock_entry, make_wheel
 
     from mystlite.pyodide.npm import fetch_core
 
@@ -188,9 +188,7 @@ def test_pyodide_from_a_distribution_folder_bundles_compiled_packages(tmp_path, 
     shutil.copytree(fetch_core("314.0.6", download_cache, Reporter(quiet=True)), dist)
     fast = make_wheel(dist, "fastcalc-2.0-cp314-cp314-pyemscripten_2026_0_wasm32.whl")
     lock = json.loads((dist / "pyodide-lock.json").read_text())
-    lock["packages"]["fastcalc"] = {"name": "fastcalc", "version": "2.0", "file_name": fast.name, "install_dir": "site",
-                                    "sha256": hashlib.sha256(fast.read_bytes()).hexdigest(), "package_type": "package",
-                                    "imports": ["fastcalc"], "depends": [], "unvendored_tests": False}
+    lock["packages"]["fastcalc"] = lock_entry(fast, ["fastcalc"])
     (dist / "pyodide-lock.json").write_text(json.dumps(lock))
     subprocess.run(["tar", "cjf", str(tmp_path / "pyodide-dist.tar.bz2"), "-C", str(tmp_path / "dist"), "pyodide"],
                    check=True)

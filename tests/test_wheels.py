@@ -26,6 +26,16 @@ def make_wheel(folder: Path, filename: str, name: str | None = None, requires: l
     return path
 
 
+def lock_entry(wheel: Path, imports: list[str]) -> dict:
+    """A pyodide-lock.json entry for a test wheel, with its real sha256."""
+    import hashlib
+
+    name, version = wheel.name.split("-")[:2]
+    return {"name": name, "version": version, "file_name": wheel.name, "install_dir": "site",
+            "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(), "package_type": "package",
+            "imports": imports, "depends": [], "unvendored_tests": False}
+
+
 def test_pure_wheel_is_read(tmp_path):
     wheel = make_wheel(tmp_path, "tool-1.2-py3-none-any.whl",
                        requires=["attrs>=20", "pywin32; sys_platform == 'win32'", "tomli; python_version < '3.11'"])
