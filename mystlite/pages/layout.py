@@ -64,7 +64,7 @@ COMPUTE_BAR = ('<div class="compute-bar" role="toolbar" aria-label="Run the code
                '<button class="button stop" type="button" hidden>Stop</button>'
                '<button class="button restart" type="button">Restart</button>'
                '<button class="button download-notebook" type="button" title="The notebook with your code and '
-               'outputs">Download .ipynb</button>'
+               'outputs">Save my notebook</button>'
                '<span class="compute-status" role="status" aria-live="polite">Python is loading…</span></div>')
 
 

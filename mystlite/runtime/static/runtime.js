@@ -87,7 +87,7 @@ function keepEdits(cell, code, number) {
   });
 }
 
-// ---- "Download .ipynb": the page's notebook with the reader's code and the outputs of this visit ----
+// ---- "Save my notebook": the page's notebook with the reader's code and the outputs of this visit ----
 const liveOutputs = new Map(); // cell -> nbformat outputs of its last run
 
 function recordOutput(cell, output, fresh) {
