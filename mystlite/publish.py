@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import os
 import re
 import shutil
@@ -99,8 +100,6 @@ def publish(parts: dict[str, Path], output: Path, reporter: Reporter, legacy_rec
 
 
 def _digest_bytes(data: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(data).hexdigest()
 
 

@@ -16,7 +16,7 @@ from . import fingerprint
 from .cache import cache_dir as resolve_cache_dir
 from .config import load_config
 from .errors import MystliteError
-from .files import LEGACY_RECORD, WORK_DIR, sync_folder
+from .files import LEGACY_RECORD, WORK_DIR, is_skipped, sync_folder
 from .lock import project_lock
 from .log import Reporter
 from .project import Project, load_project
@@ -114,7 +114,8 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
         from .pyodide.imports import scan_site
 
         contents_py = [file for path in config.options.contents
-                       for file in ([path] if path.is_file() else sorted(path.rglob("*.py")))]
+                       for file in ([path] if path.is_file() else sorted(path.rglob("*.py")))
+                       if file == path or not is_skipped(file.relative_to(path))]
         dist = prepare_distribution(config.options, config.file, resolve_cache_dir(cache_dir), reporter,
                                     lambda index: config.where(("mystlite", "packages", index)),
                                     scan_site(project, contents_py))

@@ -87,18 +87,17 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
         rel_root = rel_root_of(entry.path, index_path)
         asset = asset_url(rel_root)
         cite = (content.get("references") or {}).get("cite") or {}
+        page = by_path.get(str(content.get("location", "")).lstrip("/"))
         ctx = RenderContext(url=_url_mapper(rel_root, index_path, asset), asset=asset,
                             citations=cite.get("data") or {}, citation_order=cite.get("order") or [], demos=demos,
                             katex=katex, read_asset=lambda path: _read_public(site_dir, path),
-                            compute=bool(project.config.lite and page_for(content, by_path)
-                                         and page_for(content, by_path).compute))
+                            compute=bool(project.config.lite and page and page.compute))
         body = render(content.get("mdast"), ctx)
         defined = {ident for ident, _, _ in ctx.footnote_defs}
         for ident in ctx.footnote_refs - defined:  # a note the page never defines: a number, not a dead link
             body = body.replace(f'<a href="#fn-{ident}">', '<a class="footnote-missing">')
         if ctx.cited and not ctx.bibliography_shown:
             body += references_section(ctx, _esc)
-        page = by_path.get(str(content.get("location", "")).lstrip("/"))
         name = page.path if page else entry.slug
         for kind in sorted(ctx.unknown):
             reporter.warn(f"{name}: unknown MyST node {kind!r} rendered as its children")
@@ -133,10 +132,6 @@ def _esc(text) -> str:
     import html
 
     return html.escape(str(text), quote=True)
-
-
-def page_for(content: dict, by_path: dict):
-    return by_path.get(str(content.get("location", "")).lstrip("/"))
 
 
 def _read_public(site_dir: Path, path: str) -> str | None:
