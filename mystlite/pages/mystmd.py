@@ -35,6 +35,16 @@ class MystOutput:
     ours: bool  # True when our template was used, so mystlite renders the HTML
 
 
+def myst_env(base_url: str | None) -> dict[str, str]:
+    """mystmd's environment. NO_UPDATE_NOTIFIER: it would otherwise ask the npm registry for a newer version
+    on every build. BASE_URL only when a subpath is asked for."""
+    env = {**os.environ, "MYST_LANG": "PYTHON", "NO_UPDATE_NOTIFIER": "1"}
+    env.pop("BASE_URL", None)
+    if base_url:
+        env["BASE_URL"] = base_url.rstrip("/")
+    return env
+
+
 def myst_script() -> Path:
     import mystmd_py
 
@@ -155,11 +165,7 @@ class MystRun:
             write_text(self.stamp, self.want)
             return
         node = find_node()
-        # NO_UPDATE_NOTIFIER: mystmd would otherwise ask the npm registry for a newer version on every build
-        env = {**os.environ, "MYST_LANG": "PYTHON", "NO_UPDATE_NOTIFIER": "1"}
-        env.pop("BASE_URL", None)
-        if base_url:
-            env["BASE_URL"] = base_url.rstrip("/")
+        env = myst_env(base_url)
         self.started = time.perf_counter()
         self.proc = proc.popen([node, str(myst_script()), "build", "--html"], cwd=mirror, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -220,9 +226,7 @@ def render_demos(sources: list[str], work: Path, reporter: Reporter) -> dict[str
     changed = sync_folder(folder, files, keep=("_build", ".rendered"))
     content = folder / "_build" / "site" / "content"
     if changed or not stamp_ok:
-        env = {**os.environ, "MYST_LANG": "PYTHON", "NO_UPDATE_NOTIFIER": "1"}
-        env.pop("BASE_URL", None)
-        result = proc.run([find_node(), str(myst_script()), "build", "--html"], cwd=folder, env=env,
+        result = proc.run([find_node(), str(myst_script()), "build", "--html"], cwd=folder, env=myst_env(None),
                           capture_output=True, text=True)
         if result.returncode != 0:
             reporter.warn(f"the {{myst}} demos could not be rendered: {last_meaningful_line(result.stdout)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -85,51 +86,51 @@ class WheelCache:
             wheels = [self.find(*map(str, parse_wheel_filename(name)[:2])) for name in remembered]
             if all(wheels):
                 return wheels  # [] when PyPI had none
-        platform = f"pyemscripten_{abi}_wasm32"
-        with tempfile.TemporaryDirectory(dir=self.root) as tmp:
-            cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-color", "--quiet",
-                   "--only-binary=:all:", "--python-version", PYODIDE_PYTHON, "--implementation", "cp",
-                   "--abi", "cp" + PYODIDE_PYTHON.replace(".", ""), "--abi", "abi3", "--abi", "none",
-                   "--platform", platform, "--dest", tmp, requirement]
-            with reporter.step(f"looking for {requirement} as wasm wheels on PyPI"):
-                result = proc.run(cmd, capture_output=True, text=True)
-            if result.returncode != 0:
-                if "No matching distribution found" in result.stderr:
-                    self.remember(key, [])  # PyPI has none: not asked again
-                return []
-            got = []
-            for wheel in sorted(Path(tmp).glob("*.whl")):
-                dest = self.root / wheel.name
-                wheel.replace(dest)
-                write_text(self._digest_file(dest), file_digest(dest))
-                got.append(dest)
+        target = ["--only-binary=:all:", "--python-version", PYODIDE_PYTHON, "--implementation", "cp",
+                  "--abi", "cp" + PYODIDE_PYTHON.replace(".", ""), "--abi", "abi3", "--abi", "none",
+                  "--platform", f"pyemscripten_{abi}_wasm32"]
+        with reporter.step(f"looking for {requirement} as wasm wheels on PyPI"):
+            result, got = self._pip_download(target, [requirement])
+        if result.returncode != 0:
+            if "No matching distribution found" in result.stderr:
+                self.remember(key, [])  # PyPI has none: not asked again
+            return []
         self.remember(key, [wheel.name for wheel in got])
         return got
+
+    def _pip_download(self, target: list[str], requirements: list[str]) -> tuple[subprocess.CompletedProcess,
+                                                                                 list[Path]]:
+        """One `pip download` run for the browser's Python; the wheels it gives are moved into the cache,
+        each with its sha256 recorded."""
+        kept: list[Path] = []
+        with tempfile.TemporaryDirectory(dir=self.root) as tmp:
+            cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-color", "--quiet",
+                   *target, "--dest", tmp, *requirements]
+            result = proc.run(cmd, capture_output=True, text=True)
+            if result.returncode == 0:
+                for wheel in sorted(Path(tmp).glob("*.whl")):
+                    dest = self.root / wheel.name
+                    wheel.replace(dest)
+                    write_text(self._digest_file(dest), file_digest(dest))
+                    kept.append(dest)
+        return result, kept
 
     def download(self, requirements: list[str]) -> dict[str, Path]:
         """pip-download each requirement (one pip run for all); returns {requirement: wheel path}."""
         if not requirements:
             return {}
-        with tempfile.TemporaryDirectory(dir=self.root) as tmp:
-            cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-color",
-                   "--quiet", *PIP_TARGET, "--dest", tmp, *requirements]
-            result = proc.run(cmd, capture_output=True, text=True)
-            if result.returncode != 0:
-                lines = [l for l in result.stderr.splitlines() if l.startswith("ERROR")] or result.stderr.splitlines()
-                detail = lines[0] if lines else "pip failed"
-                missing = re.search(r"No matching distribution found for (\S+)", result.stderr)
-                if missing:
-                    raise PackageNotFound(missing.group(1))
-                raise MystliteError(
-                    f"could not download pure-Python wheels for the browser ({', '.join(requirements)}): {detail}",
-                    hint="check the network or your pip index settings; packages that only exist as compiled "
-                         "pyodide builds need `mystlite.pyodide` to point at a pyodide distribution")
-            got = {}
-            for wheel in Path(tmp).glob("*.whl"):
-                dest = self.root / wheel.name
-                wheel.replace(dest)
-                write_text(self._digest_file(dest), file_digest(dest))
-                got[canonicalize_name(parse_wheel_filename(dest.name)[0])] = dest
+        result, wheels = self._pip_download(PIP_TARGET, requirements)
+        if result.returncode != 0:
+            lines = [l for l in result.stderr.splitlines() if l.startswith("ERROR")] or result.stderr.splitlines()
+            detail = lines[0] if lines else "pip failed"
+            missing = re.search(r"No matching distribution found for (\S+)", result.stderr)
+            if missing:
+                raise PackageNotFound(missing.group(1))
+            raise MystliteError(
+                f"could not download pure-Python wheels for the browser ({', '.join(requirements)}): {detail}",
+                hint="check the network or your pip index settings; packages that only exist as compiled "
+                     "pyodide builds need `mystlite.pyodide` to point at a pyodide distribution")
+        got = {canonicalize_name(parse_wheel_filename(wheel.name)[0]): wheel for wheel in wheels}
         out = {}
         for req in requirements:
             name = canonicalize_name(Requirement(req).name)
