@@ -128,8 +128,8 @@ def chromium():
 class OfflinePage:
     """A fresh browser context and page that records every request leaving 127.0.0.1 and every failure."""
 
-    def __init__(self, browser):
-        self.context = browser.new_context()
+    def __init__(self, browser, **context_options):
+        self.context = browser.new_context(**context_options)
         self.page = self.context.new_page()
         self.off_host: list[str] = []
         self.failed: list[str] = []
@@ -161,8 +161,8 @@ class OfflinePage:
 def offline_page(chromium):
     pages = []
 
-    def make() -> OfflinePage:
-        page = OfflinePage(chromium)
+    def make(**context_options) -> OfflinePage:
+        page = OfflinePage(chromium, **context_options)
         pages.append(page)
         return page
 

@@ -27,7 +27,7 @@ def set_code(page, index: int, code: str) -> None:
     editor = page.locator(f".cell[data-cell-index='{index}'] .cell-input pre code")
     editor.click()
     page.keyboard.press("Control+A")
-    page.keyboard.type(code)
+    page.keyboard.insert_text(code)  # as pasted: an editor's auto-indent must not change it
 
 
 @pytest.fixture
@@ -131,15 +131,18 @@ def test_a_package_missing_offline_is_named(stats_page):
     assert "pandas is not available on this site" in output
 
 
-@pytest.mark.parametrize("isolate", [True, False])
-def test_stop_ends_a_cell_that_never_finishes(built_sample, serve, offline_page, isolate):
-    """With cross-origin isolation (mystlite serve sends COOP/COEP) Stop raises KeyboardInterrupt and keeps the
-    page's state; without it (a host that sends no headers) Stop restarts Python."""
-    served = serve(built_sample.output, "/course/", isolate=isolate)
-    browser = offline_page()
+@pytest.mark.parametrize("isolation", ["headers", "service worker", "none"])
+def test_stop_ends_a_cell_that_never_finishes(built_sample, serve, offline_page, isolation):
+    """Cross-origin isolation comes from mystlite serve's COOP/COEP headers, or, on a host that sends none
+    (GitHub Pages), from the site's service worker. With it, Stop raises KeyboardInterrupt and keeps the page's
+    state; without it (service workers refused), Stop restarts Python."""
+    served = serve(built_sample.output, "/course/", isolate=isolation == "headers")
+    browser = offline_page(service_workers="block" if isolation == "none" else "allow")
     page = browser.page
     page.goto(served.url("stats/"))
-    assert page.evaluate("self.crossOriginIsolated") == isolate
+    isolated = isolation != "none"
+    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'", timeout=TIMEOUT)
+    assert page.evaluate("self.crossOriginIsolated") == isolated
     assert run_cell(page, 0) == "Hello, reader, from coursekit 0.1.0!"
     set_code(page, 1, "while True:\n    pass")
     page.locator(".cell[data-cell-index='1'] .run-cell").click()
@@ -149,15 +152,63 @@ def test_stop_ends_a_cell_that_never_finishes(built_sample, serve, offline_page,
     page.wait_for_timeout(300)
     page.locator(".stop").click()
     outputs = page.locator(".cell[data-cell-index='1'] .cell-outputs")
-    outputs.get_by_text("KeyboardInterrupt" if isolate else "Interrupted: Python was restarted").wait_for(timeout=TIMEOUT)
+    outputs.get_by_text("KeyboardInterrupt" if isolated else "Interrupted: Python was restarted").wait_for(
+        timeout=TIMEOUT)
     set_code(page, 1, "print(coursekit.mean([2, 4]))")
     after = run_cell(page, 1)
-    if isolate:
+    if isolated:
         assert after == "3.0"  # the state survived the Stop
     else:
         assert "NameError: name 'coursekit' is not defined" in after  # a fresh Python
     assert page.locator(".stop").is_hidden()
     browser.assert_offline()
+
+
+def test_the_service_worker_isolates_only_pages_that_run_code(built_sample, serve, offline_page):
+    served = serve(built_sample.output, "/course/", isolate=False)
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("stats/"))
+    page.wait_for_function("self.crossOriginIsolated", timeout=TIMEOUT)
+    page.goto(served.url(""))  # the home page runs no code: it may embed other sites' frames, so no isolation
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    assert page.evaluate("self.crossOriginIsolated") is False
+    page.goto(served.url("lite/repl/index.html?kernel=python"))  # JupyterLite keeps its own service worker
+    page.wait_for_selector(".jp-CodeConsole-input .cm-content", timeout=TIMEOUT)
+    page.click(".jp-CodeConsole-input .cm-content")
+    page.keyboard.type("print(6 * 7)")
+    page.keyboard.press("Shift+Enter")
+    page.locator(".jp-CodeConsole-content .jp-OutputArea-output:has-text('42')").first.wait_for(timeout=TIMEOUT)
+    browser.assert_offline()
+
+
+def test_input_and_getpass_ask_the_reader(stats_page):
+    page = stats_page.page
+    set_code(page, 1, "import getpass\nname = input('Your name? ')\nsecret = getpass.getpass()\n"
+                      "print(f'Hi {name}, {len(secret)} characters')")
+    page.locator(".cell[data-cell-index='1'] .run-cell").click()
+    field = page.locator(".cell[data-cell-index='1'] .output-input input")
+    field.wait_for(timeout=TIMEOUT)
+    assert page.locator(".compute-status").inner_text() == "Cell 2 is waiting for input"
+    assert page.evaluate("document.activeElement.type") == "text"  # the field has the focus
+    page.keyboard.type("Ada")
+    page.keyboard.press("Enter")
+    password = page.locator(".cell[data-cell-index='1'] .output-input input[type=password]")
+    password.wait_for(timeout=TIMEOUT)
+    page.keyboard.type("s3cret")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    output = page.locator(".cell[data-cell-index='1'] .cell-outputs").inner_text()
+    assert output.strip().split("\n") == ["Your name? Ada", "Password: ", "Hi Ada, 6 characters"]
+    assert "s3cret" not in page.content()
+    # Stop while Python waits for an answer: KeyboardInterrupt in that cell, and the state is kept
+    set_code(page, 1, "answer = input('Never answered: ')")
+    page.locator(".cell[data-cell-index='1'] .run-cell").click()
+    field.wait_for(timeout=TIMEOUT)
+    page.locator(".stop").click()
+    page.locator(".cell[data-cell-index='1'] .cell-outputs").get_by_text("KeyboardInterrupt").wait_for(timeout=TIMEOUT)
+    set_code(page, 1, "print(name)")
+    assert run_cell(page, 1) == "Ada"
 
 
 def test_data_files_are_fetched_only_when_code_opens_them(built_sample, serve, offline_page):

@@ -11,7 +11,7 @@ from ..errors import MystliteError
 from ..files import read_json, sync_folder, tree_digest, write_text
 from ..log import Reporter
 from ..project import Project
-from ..runtime import STATIC as RUNTIME_DIR, runtime_files
+from ..runtime import SITE_ROOT as RUNTIME_ROOT_DIR, STATIC as RUNTIME_DIR, runtime_files
 from .assets import KATEX_VERSION, MERMAID_VERSION, katex_files, mermaid_files
 from .mystmd import MystRun, render_demos
 
@@ -48,7 +48,7 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     stamp_file = work / "pages.stamp.json"
     stamp = {"site": tree_digest(myst.site_dir), "notebooks": lite_notebooks, "renderer": RENDERER_VERSION,
              "compute": {p.path: p.compute for p in project.pages},
-             "theme": tree_digest(THEME_DIR), "runtime": tree_digest(RUNTIME_DIR),
+             "theme": tree_digest(THEME_DIR), "runtime": [tree_digest(RUNTIME_DIR), tree_digest(RUNTIME_ROOT_DIR)],
              "data": {p.path: page_data(p) for p in project.pages},
              "libraries": [KATEX_VERSION, MERMAID_VERSION]}
     if folder.is_dir() and read_json(stamp_file) == stamp:

@@ -8,9 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 STATIC = Path(__file__).parent / "static"
+SITE_ROOT = Path(__file__).parent / "site_root"  # files whose URL must be at the site's root (a service worker's scope)
 URL_DIR = "_static/runtime"  # where the files are published, relative to the site root
 DRIVE_INDEX = "_mystlite/drive.json"  # the lite drive's file list, for the runtime
 
 
 def runtime_files() -> dict[str, Path]:
-    return {f"{URL_DIR}/{p.name}": p for p in sorted(STATIC.iterdir()) if p.is_file()}
+    files = {f"{URL_DIR}/{p.name}": p for p in sorted(STATIC.iterdir()) if p.is_file()}
+    files.update({p.name: p for p in sorted(SITE_ROOT.iterdir()) if p.is_file()})
+    return files

@@ -90,12 +90,34 @@ class DisplayHandle:
         self.runner.display(obj, display_id=self.display_id)
 
 
+_NO_INPUT, _INTERRUPTED = 0, 1  # what the worker's read_input returns instead of an answer
+
+
 class Runner:
-    def __init__(self, send):
+    def __init__(self, send, read_input):
         self.send = send
+        self.read_input = read_input
         self.count = 0
+        import builtins
+        import getpass
+
+        builtins.input = self.input
+        getpass.getpass = lambda prompt="Password: ", stream=None: self.input(prompt, password=True)
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": self.display,
                           "update_display": self.update_display, "clear_output": self.clear_output}
+
+    def input(self, prompt="", password=False):
+        """input() and getpass(): a box in the cell; Python waits for the reader's answer."""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        answer = self.read_input(str(prompt), bool(password))
+        if answer == _NO_INPUT:
+            raise OSError("input() needs a cross-origin isolated page, and the browser refused the site's service "
+                          "worker that provides it (a private window?); run the page under `mystlite serve`, "
+                          "or set the value in the code instead")
+        if answer == _INTERRUPTED:
+            raise KeyboardInterrupt
+        return answer
 
     def display(self, *objs, display_id=None, **_ignored):
         """Jupyter's display(); with display_id=True (or a string) the output can be updated later."""

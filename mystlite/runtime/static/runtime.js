@@ -5,6 +5,8 @@ const root = new URL(document.body.dataset.root || "./", location.href);
 const cells = [...document.querySelectorAll('.cell[data-executable="true"]')];
 let worker = null;
 let interruptBuffer = null;
+let sharedInput = null; // the reader's answers to input(), shared with the worker (needs isolation)
+let asking = null; // the input box waiting for the reader, if any
 let nextId = 0;
 const pending = new Map(); // run id -> cell element
 
@@ -285,6 +287,44 @@ function richBox(data, kind) {
   return box;
 }
 
+// ---- input() and getpass(): a box in the cell's output; the answer goes to the waiting worker ----
+const INPUT_BYTES = 1 << 16;
+
+function answerInput(state, bytes = new Uint8Array()) {
+  // state 1: answered (bytes), 2: interrupted by Stop
+  const header = new Int32Array(sharedInput, 0, 2);
+  new Uint8Array(sharedInput, 8, bytes.length).set(bytes);
+  header[1] = bytes.length;
+  Atomics.store(header, 0, state);
+  Atomics.notify(header, 0);
+  asking = null;
+}
+
+function askInput(id, cell, prompt, password) {
+  const number = cells.indexOf(cell) + 1;
+  const box = el("div", { class: "output output-input", "data-output-type": "input" });
+  const label = el("label", {}, "");
+  const field = el("input", { type: password ? "password" : "text", autocomplete: "off", spellcheck: "false",
+                              "aria-label": prompt.trim() || `Input for cell ${number}` });
+  label.append(el("span", { class: "input-prompt" }, prompt), field);
+  box.append(label);
+  freshOutputs(id, cell).append(box);
+  asking = box;
+  setStatus(`Cell ${number} is waiting for input`);
+  field.focus();
+  field.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    const answer = field.value;
+    box.remove();
+    const echo = prompt + (password ? "" : answer) + "\n"; // as Jupyter shows it: the prompt and the answer
+    recordOutput(cell, { output_type: "stream", name: "stdout", text: echo }, false);
+    addStream(cell, "stdout", echo, outputsOf(cell));
+    answerInput(1, new TextEncoder().encode(answer).slice(0, INPUT_BYTES));
+    showProgress();
+  });
+}
+
 function addError(cell, traceback, outputs = outputsOf(cell)) {
   const box = el("div", { class: "output", "data-output-type": "error" });
   box.append(el("pre", { class: "output-error" }, traceback));
@@ -306,6 +346,7 @@ function startWorker() {
   worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
   if (self.crossOriginIsolated && typeof SharedArrayBuffer !== "undefined") {
     interruptBuffer = new Uint8Array(new SharedArrayBuffer(1));
+    sharedInput = new SharedArrayBuffer(8 + INPUT_BYTES);
   }
   worker.onmessage = ({ data }) => {
     const cell = pending.get(data.id);
@@ -329,6 +370,9 @@ function startWorker() {
         addRich(cell, data.data, "display_data", freshOutputs(data.id, cell), data.display_id);
         break;
       case "update": updateDisplay(data.display_id, data.data); break;
+      case "input":
+        if (cell) askInput(data.id, cell, data.prompt, data.password);
+        break;
       case "clear":
         if (!cell) break;
         if (data.wait) states.get(data.id).fresh = true; // cleared when the next output arrives
@@ -380,6 +424,7 @@ function startWorker() {
     packages: page.packages || [],
     page: notebook,
     interruptBuffer,
+    sharedInput,
   });
 }
 
@@ -392,6 +437,7 @@ function restartWorker() {
   }
   pending.clear();
   states.clear();
+  asking = null;
   runAllQueue = [];
   for (const cell of cells) cell.querySelector(".cell-count").textContent = "";
   setStatus("Restarting Python…");
@@ -428,9 +474,40 @@ runAll.addEventListener("click", () => {
 });
 restart.addEventListener("click", restartWorker);
 stop.addEventListener("click", () => {
+  if (asking) {
+    asking.remove();
+    answerInput(2); // the waiting input() raises KeyboardInterrupt
+    return;
+  }
   if (interruptBuffer) interruptBuffer[0] = 2; // SIGINT: raises KeyboardInterrupt in the running cell
   else restartWorker(); // without cross-origin isolation the only way to stop Python is a restart
 });
 
+// ---- cross-origin isolation on any host: mystlite serve sends the headers; elsewhere a service worker adds them ----
+const RELOADED = "mystlite-isolation-reload";
+
+async function reloadIsolated() {
+  // true when the page is about to reload under the isolation service worker (once: never a reload loop)
+  if (self.crossOriginIsolated) {
+    try { sessionStorage.removeItem(RELOADED); } catch { /* storage unavailable */ }
+    return false;
+  }
+  if (!("serviceWorker" in navigator) || !window.isSecureContext) return false;
+  try {
+    if (sessionStorage.getItem(RELOADED)) {
+      sessionStorage.removeItem(RELOADED); // reloaded once and still not isolated: run without it
+      return false;
+    }
+    await navigator.serviceWorker.register(new URL("isolation-worker.js", root));
+    const timeout = new Promise((resolve, reject) => setTimeout(() => reject(new Error("timeout")), 4000));
+    await Promise.race([navigator.serviceWorker.ready, timeout]); // a blocked worker never gets ready
+    sessionStorage.setItem(RELOADED, "1");
+  } catch {
+    return false; // no service worker here (a private window, a host that forbids it): run without isolation
+  }
+  location.reload();
+  return true;
+}
+
 // Start Python while the reader is still reading, so the first Run is quick.
-startWorker();
+reloadIsolated().then((reloading) => { if (!reloading && !worker) startWorker(); });

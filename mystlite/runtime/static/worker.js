@@ -5,6 +5,7 @@ let runner = null;
 let current = null; // id of the cell whose output is being produced
 let queue = Promise.resolve();
 let pendingPackages = new Set(); // the page's packages still loading in the background
+let inputBuffer = null; // shared with the page: [state, length, utf-8 bytes…] of the reader's answer to input()
 
 const post = (message) => self.postMessage(message);
 const decoder = { stdout: new TextDecoder(), stderr: new TextDecoder() };
@@ -37,7 +38,22 @@ function mountDrive(drive, paths) {
   }
 }
 
-async function init({ pyodideUrl, kernelUrl, drive, cwd, packages, page, interruptBuffer }) {
+// input() and getpass(): Python waits (Atomics.wait, allowed in a worker) until the page writes the answer.
+// Returns the answer, NO_INPUT without cross-origin isolation, or INTERRUPTED when the reader pressed Stop.
+const NO_INPUT = 0, INTERRUPTED = 1;
+
+function readInput(prompt, password) {
+  if (!inputBuffer) return NO_INPUT;
+  const header = new Int32Array(inputBuffer, 0, 2);
+  Atomics.store(header, 0, 0);
+  post({ type: "input", id: current, prompt, password });
+  Atomics.wait(header, 0, 0);
+  if (Atomics.load(header, 0) === 2) return INTERRUPTED;
+  return new TextDecoder().decode(new Uint8Array(inputBuffer, 8, header[1]).slice());
+}
+
+async function init({ pyodideUrl, kernelUrl, drive, cwd, packages, page, interruptBuffer, sharedInput }) {
+  inputBuffer = sharedInput || null;
   // Everything that does not need Python is fetched while pyodide downloads and starts.
   const listing = fetchDriveListing(drive);
   const kernelSource = fetch(kernelUrl).then((r) => r.text());
@@ -64,7 +80,7 @@ async function init({ pyodideUrl, kernelUrl, drive, cwd, packages, page, interru
   namespace.set("PAGE", page || "");
   pyodide.runPython(await kernelSource, { globals: namespace });
   const send = (kind, text) => post({ type: kind, id: current, ...JSON.parse(text) });
-  runner = namespace.get("Runner")(send);
+  runner = namespace.get("Runner")(send, readInput);
   post({ type: "status", text: "Ready", ready: true });
 }
 
