@@ -8,6 +8,8 @@ and mtime, decides: an edit may keep both. Only stdlib is imported here: the poi
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -35,6 +37,17 @@ def _walk(root: Path, exclude: Path | None = None) -> dict[str, str | None]:
     return found
 
 
+@functools.cache
+def code_digest() -> str:
+    """mystlite's own code and browser files: a changed mystlite builds again, even at the same version."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name, value in sorted(tree_digest(package).items()):
+        if "__pycache__" not in name:
+            digest.update(f"{name}\0{value}\n".encode())
+    return digest.hexdigest()
+
+
 def current(root: Path, output: Path, external: list[str], options: dict) -> dict:
     inputs = _walk(root, output)
     for path in external:
@@ -42,7 +55,7 @@ def current(root: Path, output: Path, external: list[str], options: dict) -> dic
             inputs.update(_walk(Path(path)))
         else:
             inputs[path] = None
-    return {"version": __version__, "options": options, "external": sorted(external), "inputs": inputs,
+    return {"version": __version__, "code": code_digest(), "options": options, "external": sorted(external), "inputs": inputs,
             "output": str(output)}
 
 

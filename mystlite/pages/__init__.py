@@ -11,26 +11,19 @@ from ..errors import MystliteError
 from ..files import read_json, sync_folder, tree_digest, write_text
 from ..log import Reporter
 from ..project import Project
+from ..fingerprint import code_digest
+from .codestyle import pygments_css
 from ..runtime import SITE_ROOT as RUNTIME_ROOT_DIR, STATIC as RUNTIME_DIR, runtime_files
 from .assets import KATEX_VERSION, MERMAID_VERSION, katex_files, mermaid_files
 from .mystmd import MystRun, render_demos
 
 THEME_DIR = Path(__file__).parent / "theme"
-RENDERER_VERSION = "2"  # bump when the HTML changes, so unchanged JSON is rendered again
+RENDERER_VERSION = "2"  # with the renderer's code digest: a changed renderer renders unchanged JSON again
 
 
 @dataclass
 class PagesBuild:
     folder: Path  # the rendered site root (pages, build/ assets, _static/ theme)
-
-
-def pygments_css() -> bytes:
-    from pygments.formatters import HtmlFormatter
-
-    light = HtmlFormatter(style="friendly").get_style_defs(".highlight")
-    dark = HtmlFormatter(style="github-dark").get_style_defs(":root[data-theme='dark'] .highlight")
-    # the dark style's own background is replaced by the theme's code background
-    return (light + "\n" + dark + "\n").encode()
 
 
 def start_pages(project: Project, work: Path, reporter: Reporter, base_url: str | None, strict: bool = False) -> MystRun:
@@ -46,7 +39,7 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
         return PagesBuild(myst.html_dir)
     folder = work / "pages"
     stamp_file = work / "pages.stamp.json"
-    stamp = {"site": tree_digest(myst.site_dir), "notebooks": lite_notebooks, "renderer": RENDERER_VERSION,
+    stamp = {"site": tree_digest(myst.site_dir), "notebooks": lite_notebooks, "renderer": [RENDERER_VERSION, code_digest()],
              "compute": {p.path: p.compute for p in project.pages},
              "theme": tree_digest(THEME_DIR), "runtime": [tree_digest(RUNTIME_DIR), tree_digest(RUNTIME_ROOT_DIR)],
              "data": {p.path: page_data(p) for p in project.pages},

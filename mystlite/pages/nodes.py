@@ -6,6 +6,7 @@ An unknown node renders as its children, and its type is reported, so a page nev
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -251,10 +252,25 @@ def r_admonition(node, ctx):
     ident = node.get("html_id") or node.get("identifier")
     id_attr = f' id="{esc(ident)}"' if ident else ""
     if "dropdown" in classes or node.get("open") is False:
-        return (f'<details class="admonition admonition-{esc(kind)} dropdown"{id_attr}>'
-                f'<summary class="admonition-title">{title}</summary><div class="admonition-body">{body}</div></details>')
+        return folded(f' class="admonition admonition-{esc(kind)} dropdown"{id_attr}', "admonition-title", title,
+                      "admonition-body", body)
     return (f'<aside class="admonition admonition-{esc(kind)}" role="note"{id_attr}><p class="admonition-title">{title}</p>'
             f'<div class="admonition-body">{body}</div></aside>')
+
+
+_LINK = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
+
+
+def folded(attributes: str, summary_class: str, title: str, body_class: str, body: str, open_: bool = False) -> str:
+    """<details> whose summary holds no link (a control inside a control: keyboards and screen readers can't reach
+    it); links in the title move to the top of the body, where they work."""
+    links = [m.group(0) for m in _LINK.finditer(title)]
+    title = _LINK.sub(r'<span class="summary-ref">\1</span>', title)
+    if links:
+        body = f'<p class="summary-links">{" · ".join(links)}</p>' + body
+    summary = f'<summary class="{summary_class}">' if summary_class else "<summary>"
+    body = f'<div class="{body_class}">{body}</div>' if body_class else body
+    return f'<details{attributes}{" open" if open_ else ""}>{summary}{title}</summary>{body}</details>'
 
 
 def r_details(node, ctx):
@@ -262,7 +278,7 @@ def r_details(node, ctx):
     summary = next((c for c in kids if c.get("type") == "summary"), None)
     head = children(summary, ctx) if summary else "Details"
     body = "".join(render(c, ctx) for c in kids if c is not summary)
-    return f'<details{attrs(node, "dropdown")}{" open" if node.get("open") else ""}><summary>{head}</summary>{body}</details>'
+    return folded(attrs(node, "dropdown"), "", head, "", body, bool(node.get("open")))
 
 
 def r_footnote_reference(node, ctx):
@@ -443,7 +459,7 @@ RENDERERS: dict[str, Callable] = {
     "mystComment": r_skip, "break": r_break, "thematicBreak": r_thematic_break, "div": tag("div"),
     "span": tag("span"), "aside": tag("aside", "margin"), "keyboard": tag("kbd"),
     "embed": children, "include": children, "mystDirective": r_myst_directive,
-    "mystRole": r_myst_role, "iframe": r_iframe, "glossary": tag("dl", "glossary"), "si": r_text,
+    "mystRole": r_myst_role, "iframe": r_iframe, "glossary": tag("div", "glossary"), "si": r_text,
     "footnotes": r_skip, "raw": r_skip, "myst": r_myst_demo, "mermaid": r_mermaid,
     "inlineExpression": r_inline_expression, "anywidget": r_anywidget, "grid-item": tag("div", "grid-item"),
     "cite": _scholarly("r_cite"), "citeGroup": _scholarly("r_cite_group"), "bibliography": _scholarly("r_bibliography"),

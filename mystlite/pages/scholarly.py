@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .nodes import folded as details_block
+
 # prf:* kinds as mystmd writes them in proof.kind, and the heading each gets
 PROOF_TITLES = {
     "proof": "Proof", "axiom": "Axiom", "lemma": "Lemma", "definition": "Definition", "criterion": "Criterion",
@@ -99,8 +101,7 @@ def _box(kind_class: str, node, heading: str, body: str, esc, folded: bool = Fal
     extra = [c for c in str(node.get("class") or "").split() if c != "dropdown"]
     classes = " ".join(["scholarly", kind_class, *extra])
     if folded:
-        return (f'<details class="{esc(classes)} dropdown"{id_attr}><summary class="scholarly-title">{heading}'
-                f'</summary><div class="scholarly-body">{body}</div></details>')
+        return details_block(f' class="{esc(classes)} dropdown"{id_attr}', "scholarly-title", heading, "scholarly-body", body)
     return (f'<div class="{esc(classes)}"{id_attr}><p class="scholarly-title">{heading}</p>'
             f'<div class="scholarly-body">{body}</div></div>')
 

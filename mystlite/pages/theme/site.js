@@ -23,6 +23,22 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     });
   }
+  // A block that scrolls can be reached and scrolled with the keyboard: it takes the focus (WCAG 2.1.1).
+  function focusableScrolling() {
+    document.querySelectorAll("pre, .highlight, .table-wrap, .output").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-focus", "");
+      } else if (!scrolls && box.hasAttribute("data-scroll-focus")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-focus");
+      }
+    });
+  }
+  focusableScrolling();
+  window.addEventListener("resize", focusableScrolling);
+  document.addEventListener("mystlite:outputs", focusableScrolling); // new outputs from the in-page runtime
   document.querySelectorAll(".tab-set").forEach(function (set) {
     set.querySelectorAll(".tab-label").forEach(function (label) {
       label.addEventListener("click", function () {

@@ -333,6 +333,7 @@ function addError(cell, traceback, outputs = outputsOf(cell)) {
 
 function finish(cell, count) {
   cell.classList.remove("running");
+  document.dispatchEvent(new Event("mystlite:outputs"));
   cell.querySelector(".cell-count").textContent = count ? `[${count}]` : "";
   if (![...pending.values()].some((c) => c.classList.contains("running"))) stop.hidden = true;
 }
