@@ -58,6 +58,7 @@ def fetch_package_files(package: str, version: str, home: Path, reporter: Report
                         what: str | None = None) -> Path:
     """home/files: the members of package@version that `select` maps to a relative name (others are left out)."""
     needed = list(needed)
+    home = home.resolve()  # npm runs inside it: relative paths would point elsewhere
     what = what or f"{package}@{version}"
     folder = home / "files"
     tarball = home / f"{package.replace('/', '-')}-{version}.tgz"

@@ -75,7 +75,10 @@ def test_no_serious_accessibility_violations(which, request, serve, offline_page
                 "!document.querySelector('.cell.running') && !document.querySelector('.cell-count')?.textContent"
                 ".includes('[ ]') && /Ready|Error/.test(document.querySelector('.compute-status').textContent)",
                 timeout=TIMEOUT)
-            problems += check_views(page, axe_source, f"/{path} after Run all")
+            # and with the real editor loaded in the first cell (its highlighting has the page's contrast)
+            page.locator('.cell[data-executable="true"] .cell-input pre code >> visible=true').first.click()
+            page.locator(".cm-editor").first.wait_for(timeout=TIMEOUT)
+            problems += check_views(page, axe_source, f"/{path} after Run all, editing")
     assert problems == [], "\n".join(problems)
     browser.assert_offline()
 

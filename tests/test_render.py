@@ -106,3 +106,19 @@ def test_a_large_html_output_kept_as_a_file_is_shown_inline():
     html = render_output(data, lambda p: f"build{p}", lambda p: "<table><tr><td>big</td></tr></table>"
                          if p == "/big.html" else None)
     assert '<div class="output-html"><table><tr><td>big</td></tr></table></div>' in html
+
+
+def test_every_code_colour_is_readable_in_both_themes():
+    """WCAG AA (4.5:1) for each colour of the highlighted code and of the live editor, light and dark."""
+    import re
+
+    from mystlite.pages.codestyle import DARK_BACKGROUND, LIGHT_BACKGROUND, contrast, pygments_css
+
+    rules = re.findall(r"^(.*?)\{([^}]*)\}", pygments_css().decode(), re.M)
+    checked = 0
+    for selector, body in rules:
+        background = DARK_BACKGROUND if "dark" in selector else LIGHT_BACKGROUND
+        for color in re.findall(r"(?<![-\w])color: (#[0-9a-fA-F]{3,6})\b", body):
+            assert contrast(color, background) >= 4.5, (selector, color)
+            checked += 1
+    assert checked > 60  # both pygments styles and both editor palettes were checked

@@ -24,10 +24,15 @@ def run_cell(page, index: int) -> str:
 
 
 def set_code(page, index: int, code: str) -> None:
-    editor = page.locator(f".cell[data-cell-index='{index}'] .cell-input pre code")
-    editor.click()
+    """Replace a cell's code as a reader would: focus it (the real editor loads), select all, paste."""
+    cell = page.locator(f".cell[data-cell-index='{index}']")
+    if cell.locator(".cm-editor").count() == 0:
+        cell.locator(".cell-input pre code").click()
+    else:
+        cell.locator(".cm-content").click()
+    cell.locator(".cm-editor.cm-focused").wait_for(timeout=TIMEOUT)
     page.keyboard.press("Control+A")
-    page.keyboard.insert_text(code)  # as pasted: an editor's auto-indent must not change it
+    page.keyboard.insert_text(code)  # as pasted: the editor's auto-indent must not change it
 
 
 @pytest.fixture

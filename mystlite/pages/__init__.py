@@ -13,6 +13,7 @@ from ..log import Reporter
 from ..project import Project
 from ..fingerprint import code_digest
 from .codestyle import pygments_css
+from ..runtime.libraries import EDITOR_PACKAGES, MARKDOWN_IT, runtime_libraries
 from ..runtime import SITE_ROOT as RUNTIME_ROOT_DIR, STATIC as RUNTIME_DIR, runtime_files
 from .assets import KATEX_VERSION, MERMAID_VERSION, katex_files, mermaid_files
 from .mystmd import MystRun, render_demos
@@ -43,7 +44,7 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
              "compute": {p.path: p.compute for p in project.pages},
              "theme": tree_digest(THEME_DIR), "runtime": [tree_digest(RUNTIME_DIR), tree_digest(RUNTIME_ROOT_DIR)],
              "data": {p.path: page_data(p) for p in project.pages},
-             "libraries": [KATEX_VERSION, MERMAID_VERSION]}
+             "libraries": [KATEX_VERSION, MERMAID_VERSION, EDITOR_PACKAGES, MARKDOWN_IT]}
     if folder.is_dir() and read_json(stamp_file) == stamp:
         return PagesBuild(folder)
     stamp_file.unlink(missing_ok=True)  # a build killed while writing must not leave a stamp that vouches
@@ -51,6 +52,8 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     libraries: dict[str, Path | bytes] = {}
     katex = katex_files(cache, reporter) if uses & {"math", "inlineMath"} else None
     libraries.update(katex or {})
+    if any(p.compute for p in project.pages):  # the cell editor and Markdown outputs, loaded when used
+        libraries.update(runtime_libraries(cache, reporter))
     if "mermaid" in uses:
         libraries.update(mermaid_files(cache, reporter) or {})
     demos = render_demos(_demo_sources(myst.site_dir), work, reporter) if "myst" in uses else {}

@@ -42,6 +42,38 @@ def readable(color: str, background: str) -> str:
     return "#000000" if target == 0.0 else "#ffffff"
 
 
+# CodeMirror's highlighting classes (lezer's classHighlighter) and the pygments token whose colour each takes,
+# so the live editor looks like the page's highlighted code
+EDITOR_TOKENS = {
+    "tok-keyword": "Keyword", "tok-string": "Literal.String", "tok-string2": "Literal.String.Escape",
+    "tok-comment": "Comment.Single", "tok-number": "Literal.Number", "tok-bool": "Keyword.Constant",
+    "tok-null": "Keyword.Constant", "tok-operator": "Operator", "tok-className": "Name.Class",
+    "tok-variableName.tok-definition": "Name.Function", "tok-typeName": "Name.Builtin",
+    "tok-namespace": "Name.Namespace", "tok-meta": "Name.Decorator", "tok-atom": "Name.Builtin.Pseudo",
+    "tok-invalid": "Error",
+}
+
+
+def editor_css(style: str, scope: str, background: str) -> str:
+    from pygments.styles import get_style_by_name
+    from pygments.token import string_to_tokentype
+
+    rules = []
+    chosen = get_style_by_name(style)
+    for css_class, token in EDITOR_TOKENS.items():
+        found = chosen.style_for_token(string_to_tokentype(token))
+        declarations = []
+        if found.get("color"):
+            declarations.append("color: " + readable("#" + found["color"], background))
+        if found.get("bold"):
+            declarations.append("font-weight: bold")
+        if found.get("italic"):
+            declarations.append("font-style: italic")
+        if declarations:
+            rules.append(f"{scope} .cm-editor .{css_class} {{ {'; '.join(declarations)} }}")
+    return "\n".join(rules)
+
+
 def pygments_css() -> bytes:
     from pygments.formatters import HtmlFormatter
 
@@ -50,5 +82,8 @@ def pygments_css() -> bytes:
         return _COLOR.sub(lambda m: "color: " + readable(m.group(1), background), css)
 
     # the dark style's own background is replaced by the theme's code background (mystlite.css)
-    return (styled(LIGHT_STYLE, ".highlight", LIGHT_BACKGROUND) + "\n"
-            + styled(DARK_STYLE, ":root[data-theme='dark'] .highlight", DARK_BACKGROUND) + "\n").encode()
+    return "\n".join([
+        styled(LIGHT_STYLE, ".highlight", LIGHT_BACKGROUND),
+        styled(DARK_STYLE, ":root[data-theme='dark'] .highlight", DARK_BACKGROUND),
+        editor_css(LIGHT_STYLE, ":root", LIGHT_BACKGROUND),
+        editor_css(DARK_STYLE, ":root[data-theme='dark']", DARK_BACKGROUND), ""]).encode()

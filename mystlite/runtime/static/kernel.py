@@ -119,6 +119,29 @@ class Runner:
             raise KeyboardInterrupt
         return answer
 
+    def complete(self, code, line, column):
+        """Completions at (line, column) from jedi, which sees this page's live variables too."""
+        import jedi
+
+        found = jedi.Interpreter(code, [self.namespace]).complete(line, column)
+        return json.dumps({"prefix": len(found[0].name) - len(found[0].complete) if found else 0,
+                           "matches": [{"name": c.name, "type": c.type} for c in found[:200]]})
+
+    def help(self, code, line, column):
+        """What Shift+Tab shows in Jupyter: inside a call, the callee's signature and docstring; else the
+        docstring of the name at (line, column)."""
+        import jedi
+
+        script = jedi.Interpreter(code, [self.namespace])
+        signatures = script.get_signatures(line, column)
+        if signatures:
+            doc = signatures[0].docstring(raw=True)
+            text = signatures[0].to_string() + (f"\n\n{doc}" if doc else "")
+        else:
+            names = script.infer(line, column) or script.help(line, column)
+            text = names[0].docstring() if names else ""
+        return json.dumps({"text": text})
+
     def display(self, *objs, display_id=None, **_ignored):
         """Jupyter's display(); with display_id=True (or a string) the output can be updated later."""
         if display_id is True:

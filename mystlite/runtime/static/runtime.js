@@ -32,19 +32,68 @@ function setStatus(text, kind = "") {
 // ---- cells ----
 for (const cell of cells) {
   const code = cell.querySelector(".cell-input pre code");
+  const number = cells.indexOf(cell) + 1;
+  // Plain editable text until the real editor has loaded (on the first focus), and where it cannot load.
   code.setAttribute("contenteditable", "plaintext-only");
   code.setAttribute("spellcheck", "false");
-  code.setAttribute("aria-label", "Code; Shift+Enter runs it");
-  const number = cells.indexOf(cell) + 1;
-  const run = cell.querySelector(".run-cell");
   code.setAttribute("aria-label", `Code of cell ${number}; Shift+Enter runs it`);
-  run.addEventListener("click", () => runCell(cell));
+  cell.querySelector(".run-cell").addEventListener("click", () => runCell(cell));
   keepEdits(cell, code, number);
+  code.addEventListener("input", () => cell.saveEdit(sourceOf(cell)));
   code.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && event.shiftKey) {
       event.preventDefault();
       runCell(cell);
     }
+  });
+  code.addEventListener("focus", () => upgradeEditor(cell, number), { once: true });
+}
+
+// ---- the real editor (CodeMirror), loaded the first time a reader focuses a cell ----
+let editorModule = null;
+
+function caretOffset(code) {
+  const selection = getSelection();
+  if (!selection.rangeCount || !code.contains(selection.anchorNode)) return null;
+  const range = document.createRange();
+  range.setStart(code, 0);
+  range.setEnd(selection.anchorNode, selection.anchorOffset);
+  return range.toString().length;
+}
+
+async function upgradeEditor(cell, number) {
+  editorModule = editorModule || import("./editor.js").catch(() => null);
+  const module = await editorModule;
+  const pre = cell.querySelector(".cell-input pre");
+  if (!module || cell.editor || !pre) return; // the editor's files are not on this site: plain text stays
+  const code = pre.querySelector("code");
+  const caret = caretOffset(code);
+  const typing = document.activeElement === code;
+  const host = el("div", { class: "cell-editor" });
+  pre.after(host);
+  cell.editor = module.createEditor(host, {
+    text: sourceOf(cell),
+    label: `Code of cell ${number}; Shift+Enter runs it, Tab completes, Shift+Tab shows help, Escape then Tab leaves`,
+    run: () => runCell(cell),
+    changed: (text) => cell.saveEdit(text),
+    ask,
+  });
+  pre.hidden = true;
+  if (typing) {
+    cell.editor.focus();
+    if (caret !== null) cell.editor.view.dispatch({ selection: { anchor: Math.min(caret, cell.editor.text().length) } });
+  }
+}
+
+let nextAsk = 0;
+const asked = new Map(); // request id -> resolve, for completion and help replies from the worker
+
+function ask(kind, code, line, column) {
+  if (!worker) startWorker();
+  const rid = ++nextAsk;
+  return new Promise((resolve) => {
+    asked.set(rid, resolve);
+    worker.postMessage({ type: kind, rid, code, line, column });
   });
 }
 
@@ -73,16 +122,16 @@ function keepEdits(cell, code, number) {
   } else if (saved) {
     try { localStorage.removeItem(key); } catch { /* storage unavailable */ }  // the author changed the cell
   }
-  code.addEventListener("input", () => {
-    const text = sourceOf(cell);
+  cell.saveEdit = (text) => {
     const edited = text !== original.text;
     try {
       if (edited) localStorage.setItem(key, JSON.stringify({ version, code: text }));
       else localStorage.removeItem(key);
     } catch { /* private mode or full: edits are simply not kept */ }
     showEdited(edited);
-  });
+  };
   reset.addEventListener("click", () => {
+    if (cell.editor) cell.editor.set(original.text);
     code.innerHTML = original.html;
     try { localStorage.removeItem(key); } catch { /* nothing kept */ }
     showEdited(false);
@@ -125,6 +174,7 @@ function outputsOf(cell) {
 }
 
 function sourceOf(cell) {
+  if (cell.editor) return cell.editor.text();
   // The cell's own text, folded or not: textContent reads it even when a hide-input fold is closed
   // (innerText would give "" there). Edits keep their line breaks as "\n" in a pre-formatted editor.
   const code = cell.querySelector(".cell-input pre code");
@@ -350,6 +400,12 @@ function startWorker() {
     sharedInput = new SharedArrayBuffer(8 + INPUT_BYTES);
   }
   worker.onmessage = ({ data }) => {
+    if (data.type === "reply") {
+      const resolve = asked.get(data.rid);
+      asked.delete(data.rid);
+      if (resolve) resolve(data);
+      return;
+    }
     const cell = pending.get(data.id);
     switch (data.type) {
       case "status":
@@ -432,6 +488,8 @@ function startWorker() {
 function restartWorker() {
   if (worker) worker.terminate();
   worker = null;
+  for (const resolve of asked.values()) resolve(null);
+  asked.clear();
   for (const [id, cell] of pending) {
     addError(cell, "Interrupted: Python was restarted.", freshOutputs(id, cell));
     finish(cell, 0);

@@ -116,9 +116,28 @@ async function run({ id, code }) {
   post({ type: "done", id, count });
 }
 
+// Completion and help (Tab and Shift+Tab in the editor): jedi, loaded the first time a reader asks.
+let jedi = null;
+
+async function answer({ rid, kind, code, line, column }) {
+  try {
+    await ready;
+    if (!runner) throw new Error("Python is not running");
+    jedi = jedi || pyodide.loadPackage(["jedi"], { messageCallback: () => {}, errorCallback: () => {} });
+    await jedi;
+    post({ type: "reply", rid, ...JSON.parse(runner[kind](code, line, column)) });
+  } catch (error) {
+    post({ type: "reply", rid, error: String(error && error.message || error) });
+  }
+}
+
 let ready = null;
 self.onmessage = (event) => {
   const message = event.data;
+  if (message.type === "complete" || message.type === "help") {
+    answer({ ...message, kind: message.type });
+    return;
+  }
   if (message.type === "init") {
     ready = init(message).catch((error) => post({ type: "fatal", text: String(error && error.message || error) }));
   } else if (message.type === "run") {
