@@ -79,6 +79,8 @@ def pygments_css() -> bytes:
 
     def styled(style: str, scope: str, background: str) -> str:
         css = HtmlFormatter(style=style).get_style_defs(scope)
+        # pygments adds unscoped line-number rules: the dark style's would override the light theme's
+        css = "\n".join(line for line in css.splitlines() if line.startswith(scope) or scope == ".highlight")
         return _COLOR.sub(lambda m: "color: " + readable(m.group(1), background), css)
 
     # the dark style's own background is replaced by the theme's code background (mystlite.css)
