@@ -262,3 +262,20 @@ def test_display_updates_clear_output_scripts_and_json(stats_page):
     assert cell.locator("p.n").all_inner_texts() == ["3"]  # updated in place, one output
     assert cell.locator("#target").inner_text() == "script ran"
     assert '"a": [' in cell.locator(".output-json").inner_text()
+
+
+def test_markdown_and_latex_outputs_are_typeset_offline(stats_page):
+    page = stats_page.page
+    set_code(page, 1, "from IPython.display import display, Markdown, Math, Latex\n"
+                      "display(Markdown('**bold** and a list:\\n\\n- one\\n- $x_1^2$'))\n"
+                      "display(Math(r'\\frac{a}{b}'))\n"
+                      "Latex(r'$$\\sum_i i$$')")
+    run_cell(page, 1)
+    cell = page.locator(".cell[data-cell-index='1']")
+    assert cell.locator(".output-markdown strong").inner_text() == "bold"
+    assert cell.locator(".output-markdown li").count() == 2
+    cell.locator(".output-markdown li .katex").wait_for(timeout=TIMEOUT)  # math inside Markdown
+    cell.locator(".output-latex .katex-display").nth(1).wait_for(timeout=TIMEOUT)
+    assert cell.locator(".output-latex .katex .mfrac").count() == 1
+    assert "$" not in cell.locator(".cell-outputs").inner_text()  # no raw source left
+    assert page.evaluate("document.fonts.check('16px KaTeX_Main')")  # KaTeX's own fonts, from the site

@@ -19,18 +19,19 @@ HINT = "without network access, copy a filled download cache to $MYSTLITE_CACHE_
 _OTHER_FONT_FORMATS = re.compile(r',url\(fonts/[^)]+\.(?:woff|ttf)\) format\("(?:woff|truetype)"\)')
 
 
-def katex_files(cache: Path, reporter: Reporter) -> dict[str, Path | bytes] | None:
-    """{site path: file} for KaTeX's stylesheet and fonts, or None (with a warning) when npm cannot get them."""
+def katex_files(cache: Path, reporter: Reporter, script: bool = False) -> dict[str, Path | bytes] | None:
+    """{site path: file} for KaTeX's stylesheet and fonts (and with `script`, KaTeX itself, which the in-page
+    runtime uses for LaTeX outputs), or None (with a warning) when npm cannot get them."""
     def select(member: str) -> str | None:
-        if member == "package/dist/katex.min.css":
-            return "katex.min.css"
+        if member in ("package/dist/katex.min.css", "package/dist/katex.min.js"):
+            return member.rsplit("/", 1)[1]
         if member.startswith("package/dist/fonts/") and member.endswith(".woff2"):
             return "fonts/" + member.rsplit("/", 1)[1]
         return None
 
     try:
         folder = fetch_package_files("katex", KATEX_VERSION, cache / "npm" / "katex" / KATEX_VERSION, reporter,
-                                     select, ["katex.min.css"], HINT)
+                                     select, ["katex.min.css", "katex.min.js"], HINT)
     except MystliteError as err:
         reporter.warn(f"math falls back to plain MathML (KaTeX's fonts could not be fetched: {err.message})")
         return None
@@ -38,6 +39,8 @@ def katex_files(cache: Path, reporter: Reporter) -> dict[str, Path | bytes] | No
     files: dict[str, Path | bytes] = {"_static/katex/katex.min.css": css.encode()}
     for font in sorted((folder / "fonts").glob("*.woff2")):
         files[f"_static/katex/fonts/{font.name}"] = font
+    if script:
+        files["_static/katex/katex.min.js"] = folder / "katex.min.js"
     return files
 
 

@@ -323,6 +323,14 @@ function richBox(data, kind) {
     const html = el("div", { class: "output-html" });
     html.innerHTML = value;
     box.append(html);
+  } else if (mime === "text/latex") {
+    const math = el("div", { class: "output-latex" }, value); // the source shows until KaTeX has loaded
+    box.append(math);
+    renderLatex(math, value);
+  } else if (mime === "text/markdown") {
+    const text = el("div", { class: "output-markdown" }, value);
+    box.append(text);
+    renderMarkdown(text, value);
   } else if (mime === "application/json") {
     box.append(el("pre", { class: "output-json" }, JSON.stringify(JSON.parse(value), null, 2)));
   } else if (mime === "image/svg+xml") {
@@ -373,6 +381,63 @@ function askInput(id, cell, prompt, password) {
     answerInput(1, new TextEncoder().encode(answer).slice(0, INPUT_BYTES));
     showProgress();
   });
+}
+
+// ---- LaTeX and Markdown outputs: KaTeX and markdown-it from the site, loaded the first time one shows ----
+let katexLoading = null;
+let markdownLoading = null;
+
+function loadKatex() {
+  katexLoading = katexLoading || new Promise((resolve) => {
+    const css = new URL("_static/katex/katex.min.css", root).href;
+    if (![...document.styleSheets].some((sheet) => sheet.href === css)) {
+      document.head.append(el("link", { rel: "stylesheet", href: css }));
+    }
+    const script = el("script", { src: new URL("_static/katex/katex.min.js", root).href });
+    script.onload = () => resolve(self.katex || null);
+    script.onerror = () => resolve(null); // not on this site: the source stays
+    document.head.append(script);
+  });
+  return katexLoading;
+}
+
+const DELIMITED = /^\s*(\$\$|\$|\\\[|\\\()([\s\S]*?)(\$\$|\$|\\\]|\\\))\s*$/;
+
+function texOf(value) {
+  // "$x$", "$$x$$", "\[x\]" or a bare environment such as \begin{align}…: KaTeX wants what is inside
+  const found = value.match(DELIMITED);
+  return found ? found[2] : value;
+}
+
+async function renderLatex(node, value) {
+  const katex = await loadKatex();
+  if (!katex) return;
+  katex.render(texOf(value), node, { displayMode: true, throwOnError: false });
+}
+
+const MATH_IN_TEXT = /\$\$([\s\S]+?)\$\$|\$([^$\n]+?)\$/g;
+
+async function renderMarkdown(node, value) {
+  markdownLoading = markdownLoading || import("./lib/markdown-it.js").then((m) => m.default({ html: true }))
+    .catch(() => null);
+  const markdown = await markdownLoading;
+  if (!markdown) return; // not on this site: the source stays
+  // math is set aside before Markdown sees it (its _ and * are not emphasis), then drawn by KaTeX
+  const maths = [];
+  const text = value.replace(MATH_IN_TEXT, (whole, display, inline) => {
+    maths.push({ tex: display ?? inline, display: display !== undefined });
+    return `MYSTLITEMATH${maths.length - 1}X`;
+  });
+  let html = markdown.render(text);
+  if (maths.length) {
+    const katex = await loadKatex();
+    html = html.replace(/MYSTLITEMATH(\d+)X/g, (whole, index) => {
+      const { tex, display } = maths[Number(index)];
+      return katex ? katex.renderToString(tex, { displayMode: display, throwOnError: false })
+                   : (display ? `$$${tex}$$` : `$${tex}$`);
+    });
+  }
+  node.innerHTML = html;
 }
 
 function addError(cell, traceback, outputs = outputsOf(cell)) {
