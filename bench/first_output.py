@@ -5,10 +5,11 @@ mystlite: open the page, press Run on its first cell, wait for the output.
 JupyterLite: open the same notebook in lite/notebooks, run the same first cell, wait for the output.
 Cold means a fresh browser profile (empty cache); warm is a second visit in the same profile.
 
-    .venv/bin/python bench/first_output.py [--repeat N] [--site sample|science]
+    .venv/bin/python bench/first_output.py [--repeat N] [--site sample|science|hidden]
 
 `sample`: sample_site's stats page (a custom pure wheel). `science`: tests/projects/science, whose first cell
-imports msgpack, a compiled PEP 783 wheel found from the imports.
+imports msgpack, a compiled PEP 783 wheel found from the imports. `hidden`: tests/projects/reader, whose first
+cell is folded (hide-input): its Run button still runs the cell's own code.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 SITES = {
     "sample": ("sample_site", "stats/", "notebooks/stats.ipynb", "Hello, reader, from coursekit"),
     "science": ("tests/projects/science", "", "index.ipynb", "{'answer': 42}"),
+    "hidden": ("tests/projects/reader", "", "index.ipynb", "folded ran"),
 }
 SITE = SITES["sample"]
 
@@ -71,6 +73,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--site", choices=sorted(SITES), default="sample")
+    parser.add_argument("--static-host", action="store_true",
+                        help="serve without COOP/COEP headers, as GitHub Pages does (the site's service worker "
+                             "isolates the page, at the cost of one reload on the first visit)")
     args = parser.parse_args()
     global SITE
     SITE = SITES[args.site]
@@ -81,7 +86,7 @@ def main() -> None:
         shutil.copytree(REPO / SITE[0], project, ignore=shutil.ignore_patterns("_build"))
         shutil.copytree(REPO / "wheels", Path(tmp) / "wheels", ignore=shutil.ignore_patterns("src"))
         site = build_site(project, Reporter(quiet=True))
-        served = Served(site.output, "/")
+        served = Served(site.output, "/", isolate=not args.static_host)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             ours_cold, ours_warm = measure(browser, served, mystlite_first_output, args.repeat)
@@ -90,7 +95,7 @@ def main() -> None:
         served.close()
 
     med = statistics.median
-    print(f"site: {args.site}")
+    print(f"site: {args.site}" + (" (static host: no headers)" if args.static_host else ""))
     print(f"{'page load → first output':<28}{'mystlite':>10}{'JupyterLite':>13}{'ratio':>8}{'target':>16}")
     ratio = med(ours_cold) / med(lite_cold)
     print(f"{'cold (empty cache)':<28}{med(ours_cold):>9.2f}s{med(lite_cold):>12.2f}s{ratio:>8.2f}"
