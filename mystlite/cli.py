@@ -54,6 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--build", action="store_true", help="build the project first")
     add_build_options(serve)
 
+    check = sub.add_parser(
+        "check", parents=[common], help="find what would break for readers, before publishing",
+        description="Check a built site: broken links and fragments, missing assets, anything loaded from "
+                    "another host, the pyodide lock's wheels, imports nothing provides, secrets from myst.yml, "
+                    "and sizes against GitHub Pages' limits. Exits 1 when there are problems.")
+    check.add_argument("path", nargs="?", default=".", type=Path,
+                       help="a project folder (its output is checked) or a built site folder (default: .)")
+    check.add_argument("--build", action="store_true", help="build the project first")
+    check.add_argument("--json", action="store_true", help="print one JSON object with every finding and size")
+    add_build_options(check)
+
     config = sub.add_parser(
         "config", parents=[common], help="show how myst.yml was understood",
         description="Print the normalised project.jupyter, mystlite's resolved options, the pages with their "
@@ -74,6 +85,10 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
                              "provides, a package that could not be bundled)")
     parser.add_argument("--strict", action="store_true",
                         help="fail on every mystmd error and warning (by default only where `myst build` fails)")
+    parser.add_argument("--execute", action="store_true",
+                        help="run every compute page's cells in pyodide at build time and publish their outputs "
+                             "(as mystlite.execute: true does); a cell that raises is a warning, with --strict "
+                             "an error")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="where downloads are cached (default: $MYSTLITE_CACHE_DIR, else ~/.cache/mystlite)")
 
@@ -89,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             from .fingerprint import build_flags, up_to_date
 
-            output = up_to_date(args.project, args.base_url, args.cache_dir, build_flags(args.strict, args.offline))
+            flags = build_flags(args.strict, args.offline, args.execute)
+            output = up_to_date(args.project, args.base_url, args.cache_dir, flags)
             if output is not None:
                 reporter.info(f"up to date: {output}")
                 return 0
@@ -99,9 +115,11 @@ def main(argv: list[str] | None = None) -> int:
 
             start = time.perf_counter()
             site = build_site(args.project, reporter, base_url=args.base_url, cache_dir=args.cache_dir,
-                              strict=args.strict, offline=args.offline)
+                              strict=args.strict, offline=args.offline, execute=args.execute)
             reporter.summary(site, time.perf_counter() - start)
             return 0
+        if args.command == "check":
+            return run_check(args, reporter)
         if args.command == "serve":
             from .serve import serve_command
 
@@ -173,6 +191,41 @@ def run_config(args: argparse.Namespace, reporter: Reporter) -> int:
         return 1 if diag.errors else 0
     reporter.show_config(config, pages)
     return 1 if diag.errors else 0
+
+
+def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
+    from .check import check_site
+    from .site import build_site, load_checked, site_folder
+
+    project, problems = None, None
+    is_project = any((args.path / name).is_file() for name in ("myst.yml", "myst.yaml"))
+    if args.build:
+        site = build_site(args.path, Reporter(quiet=True) if args.json else reporter, base_url=args.base_url,
+                          cache_dir=args.cache_dir, strict=False, offline=args.offline, execute=args.execute)
+        project, folder, problems = site.project, site.output, site.execute_problems
+    else:
+        if is_project:
+            project = load_checked(args.path, Reporter(quiet=True))
+        folder = site_folder(args.path)
+        if not (folder / "index.html").is_file():
+            raise MystliteError(f"{folder} is not a built site (no index.html)",
+                                hint="build it first: mystlite build, or mystlite check --build")
+    report = check_site(folder, project, problems)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+        return 1 if report.problems else 0
+    for problem in report.problems:
+        reporter.error(f"{problem.kind}: {problem}")
+    mb = 1024 * 1024
+    parts = ", ".join(f"{name} {size / mb:.1f} MB" for name, size in sorted(report.parts.items(), key=lambda i: -i[1]))
+    reporter.info(f"size: {report.total / mb:.1f} MB ({report.gzip_total / mb:.1f} MB gzipped): {parts}")
+    for rel, size in report.largest[:5]:
+        reporter.info(f"  {size / mb:7.1f} MB  {rel}")
+    if report.outbound:
+        reporter.info(f"{len(report.outbound)} link(s) to other sites (not checked; --json lists them)")
+    verdict = f"{len(report.problems)} problem(s)" if report.problems else "no problems"
+    reporter.info(f"checked {folder}: {verdict}")
+    return 1 if report.problems else 0
 
 
 if __name__ == "__main__":

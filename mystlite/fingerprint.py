@@ -59,9 +59,9 @@ def current(root: Path, output: Path, external: list[str], options: dict) -> dic
             "output": str(output)}
 
 
-def build_flags(strict: bool = False, offline: bool = False) -> list[str]:
-    """The build options that change what a build accepts, as they are recorded."""
-    return [name for name, on in (("strict", strict), ("offline", offline)) if on]
+def build_flags(strict: bool = False, offline: bool = False, execute: bool = False) -> list[str]:
+    """The build options that change what a build accepts or writes, as they are recorded."""
+    return [name for name, on in (("strict", strict), ("offline", offline), ("execute", execute)) if on]
 
 
 def options_key(base_url: str | None, cache_dir: Path | None, flags: list[str] | None = None) -> dict:

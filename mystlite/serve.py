@@ -172,7 +172,7 @@ def serve_command(args: argparse.Namespace, reporter: Reporter) -> int:
     base_url = args.base_url if args.base_url is not None else os.environ.get("BASE_URL")
     if args.build:
         site = build_site(args.path, reporter, base_url=base_url, cache_dir=args.cache_dir, strict=args.strict,
-                          offline=args.offline)
+                          offline=args.offline, execute=args.execute)
         root = site.output
     else:
         root = site_folder(args.path)

@@ -45,6 +45,8 @@ class Site:
     offline: bool
     lite_tasks_run: int = 0  # jupyterlite doit tasks that did work
     offline_note: str = ""
+    pages_executed: int = 0  # pages run in pyodide by this build (not taken from the execution cache)
+    execute_problems: list[str] = field(default_factory=list)  # cells that failed or timed out at build time
 
 
 def load_checked(project_dir: Path, reporter: Reporter) -> Project:
@@ -62,16 +64,19 @@ def load_checked(project_dir: Path, reporter: Reporter) -> Project:
 
 
 def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = None,
-               cache_dir: Path | None = None, strict: bool = False, offline: bool = False) -> Site:
-    """`strict`: every mystmd problem is fatal. `offline`: a site that would need the network is an error."""
+               cache_dir: Path | None = None, strict: bool = False, offline: bool = False,
+               execute: bool = False) -> Site:
+    """`strict`: every mystmd problem (and with `execute`, every failing cell) is fatal. `offline`: a site that
+    would need the network is an error. `execute`: run the compute pages at build time (also the option
+    mystlite.execute)."""
     project = load_checked(project_dir, reporter)
     with project_lock(project.root, reporter):
         fingerprint.forget(project_dir)  # whatever happens next, the last record no longer vouches for the output
-        return _build(project, reporter, base_url, cache_dir, strict, offline)
+        return _build(project, reporter, base_url, cache_dir, strict, offline, execute)
 
 
 def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir: Path | None,
-           strict: bool, offline: bool) -> Site:
+           strict: bool, offline: bool, execute: bool) -> Site:
     config = project.config
     project_dir = project.root
     output = config.options.output
@@ -79,7 +84,7 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
 
     external = external_inputs(config) + included_outside(project)
     inputs = fingerprint.snapshot(project_dir, output, external, base_url, cache_dir,
-                                  fingerprint.build_flags(strict, offline))
+                                  fingerprint.build_flags(strict, offline, execute))
     work = config.root / WORK_DIR
     work.mkdir(parents=True, exist_ok=True)
     count = len(project.pages)
@@ -91,16 +96,18 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
     pages_run = start_pages(project, work, reporter, base_url or os.environ.get("BASE_URL"), strict)
     try:
         lite = build_lite_part(project, work, reporter, cache_dir, offline)
+        executed = execute_site(project, lite, work, reporter, strict) if execute or config.options.execute else None
         pages = finish_pages(pages_run, work, lite.notebooks,
                              lambda page: page_data(config, page, lite.notebooks, lite.page_packages),
-                             resolve_cache_dir(cache_dir))
+                             resolve_cache_dir(cache_dir), executed and executed.outputs())
     finally:
         pages_run.cancel()
     parts = {**lite.parts, "": pages.folder}
     changed = publish(parts, output, reporter, legacy_record=work / LEGACY_RECORD)
     fingerprint.record(project_dir, inputs, output)
     lite_folder = output / "lite" if "lite" in parts else None
-    return Site(project, output, lite_folder, changed, lite.offline, lite.tasks_run, lite.offline_note)
+    return Site(project, output, lite_folder, changed, lite.offline, lite.tasks_run, lite.offline_note,
+                executed.ran if executed else 0, executed.problems if executed else [])
 
 
 def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir: Path | None,
@@ -128,6 +135,25 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
     elif config.jupyter is not None:
         reporter.info("project.jupyter is not lite: no lite bundle is built")
     return lite
+
+
+def execute_site(project: Project, lite: LitePart, work: Path, reporter: Reporter, strict: bool):
+    """The compute pages run in pyodide (None without a lite bundle to run them with)."""
+    if "lite" not in lite.parts:
+        reporter.warn("--execute needs project.jupyter.lite: true; nothing was executed")
+        return None
+    from .execute import execute_pages
+
+    executed = execute_pages(project, lite.parts["lite"], lite.notebooks, work, reporter,
+                             project.config.options.execute_timeout)
+    problems = executed.problems
+    if problems and strict:
+        raise MystliteError(f"{len(problems)} cell(s) failed at build time (--strict): " + "; ".join(problems),
+                            hint="tag a cell that is meant to raise with raises-exception, or skip it with "
+                                 "skip-execution")
+    for problem in problems:
+        reporter.warn(problem)
+    return executed
 
 
 def offline_truth(dist, reporter: Reporter, offline_required: bool) -> tuple[bool, str]:

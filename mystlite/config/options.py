@@ -45,6 +45,8 @@ class Options:
     output: Path = Path("_build/html")
     expose_server_token: bool = False
     keep_template: bool = False  # hand a non-local site.template to mystmd instead of using ours
+    execute: bool = False  # run the compute pages in pyodide at build time (also `build --execute`)
+    execute_timeout: float = 60.0  # seconds a cell may run at build time
 
     def to_json(self) -> dict:
         return {
@@ -55,10 +57,13 @@ class Options:
             "output": str(self.output),
             "expose_server_token": self.expose_server_token,
             "keep_template": self.keep_template,
+            "execute": self.execute,
+            "execute_timeout": self.execute_timeout,
         }
 
 
-OPTION_KEYS = ("wheels", "packages", "contents", "pyodide", "output", "expose_server_token", "keep_template")
+OPTION_KEYS = ("wheels", "packages", "contents", "pyodide", "output", "expose_server_token", "keep_template",
+               "execute", "execute_timeout")
 
 
 def _string_list(value: Any, path: KeyPath, diag: Diagnostics, where: Callable) -> list[tuple[str, KeyPath]]:
@@ -171,7 +176,7 @@ def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[K
             diag.error(f"must be a folder path, not {describe(value)}", where(path), key_name(path))
 
     flags = {}
-    for name in ("expose_server_token", "keep_template"):
+    for name in ("expose_server_token", "keep_template", "execute"):
         flags[name] = False
         if name in section:
             value, path = section[name], (*base, name)
@@ -180,4 +185,13 @@ def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[K
             else:
                 diag.error(f"must be a boolean, not {describe(value)}", where(path), key_name(path))
 
-    return Options(tuple(wheels), tuple(packages), tuple(contents), pyodide, (root / output).resolve(), **flags)
+    timeout = 60.0
+    if "execute_timeout" in section:
+        value, path = section["execute_timeout"], (*base, "execute_timeout")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            timeout = float(value)
+        else:
+            diag.error(f"must be a number of seconds above 0, not {describe(value)}", where(path), key_name(path))
+
+    return Options(tuple(wheels), tuple(packages), tuple(contents), pyodide, (root / output).resolve(), **flags,
+                   execute_timeout=timeout)

@@ -32,8 +32,10 @@ def start_pages(project: Project, work: Path, reporter: Reporter, base_url: str 
     return MystRun(project, work, reporter, base_url, strict)
 
 
-def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_data, cache: Path) -> PagesBuild:
-    """Wait for mystmd, then render the HTML (skipped when its inputs are unchanged)."""
+def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_data, cache: Path,
+                 executed: dict[str, list] | None = None) -> PagesBuild:
+    """Wait for mystmd, then render the HTML (skipped when its inputs are unchanged). `executed`: page path ->
+    outputs per code cell from build-time execution, shown instead of the stored ones."""
     myst = run.wait()
     project, reporter = run.project, run.reporter
     if not myst.ours:
@@ -43,7 +45,7 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     stamp = {"site": tree_digest(myst.site_dir), "notebooks": lite_notebooks, "renderer": [RENDERER_VERSION, code_digest()],
              "compute": {p.path: p.compute for p in project.pages},
              "theme": tree_digest(THEME_DIR), "runtime": [tree_digest(RUNTIME_DIR), tree_digest(RUNTIME_ROOT_DIR)],
-             "data": {p.path: page_data(p) for p in project.pages},
+             "data": {p.path: page_data(p) for p in project.pages}, "executed": executed,
              "libraries": [KATEX_VERSION, MERMAID_VERSION, EDITOR_PACKAGES, MARKDOWN_IT]}
     if folder.is_dir() and read_json(stamp_file) == stamp:
         return PagesBuild(folder)
@@ -60,7 +62,8 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     demos = render_demos(_demo_sources(myst.site_dir), work, reporter) if "myst" in uses else {}
     from .render import render_site  # pygments and friends: only when rendering
 
-    site = render_site(project, myst.site_dir, reporter, lite_notebooks, page_data, demos, katex=katex is not None)
+    site = render_site(project, myst.site_dir, reporter, lite_notebooks, page_data, demos, katex=katex is not None,
+                       executed=executed or {})
     files = dict(site.files)
     for asset in THEME_DIR.iterdir():
         if asset.is_file():

@@ -34,6 +34,8 @@ class RenderContext:
     cells: int = 0
     compute: bool = False  # the page runs its cells in the browser: its controls are written at build time
     runnable: int = 0  # executable cells so far
+    executed: list | None = None  # build-time outputs per executable cell (None in a slot: keep the stored ones)
+    executed_cells: int = 0  # executable cells so far, counted against `executed`
     tab_sets: int = 0
     citations: dict[str, dict] = field(default_factory=dict)  # the page's references.cite.data
     citation_order: list[str] = field(default_factory=list)
@@ -145,6 +147,12 @@ def r_cell(node, ctx):
     executable = bool(code and code.get("executable"))
     source = _fold(r_code(code, ctx), code, "Show code") if code else ""
     rendered = render(outputs, ctx) if outputs else '<div class="cell-outputs"></div>'
+    if executable and ctx.executed is not None:
+        fresh = ctx.executed[ctx.executed_cells] if ctx.executed_cells < len(ctx.executed) else None
+        ctx.executed_cells += 1
+        if fresh is not None:  # what the cell printed when the site was built, in pyodide
+            rendered = ('<div class="cell-outputs">'
+                        + "".join(render_output(o, ctx.asset, ctx.read_asset) for o in fresh) + "</div>")
     if outputs and outputs.get("visibility") == "hide":
         rendered = rendered.replace('<div class="cell-outputs">', '<details class="cell-fold"><summary>Show output'
                                     '</summary><div class="cell-outputs">', 1) + "</details>"

@@ -46,7 +46,8 @@ def rel_root_of(path: str, index_path: str) -> str:
 
 
 def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_notebooks: dict[str, str],
-                page_data: Callable, demos: dict[str, dict], katex: bool = False) -> RenderedSite:
+                page_data: Callable, demos: dict[str, dict], katex: bool = False,
+                executed: dict[str, list] | None = None) -> RenderedSite:
     config = json.loads((site_dir / "config.json").read_text())
     if not config.get("projects"):
         raise MystliteError("mystmd produced no project; is myst.yml's `project:` section empty?")
@@ -91,8 +92,12 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
         ctx = RenderContext(url=_url_mapper(rel_root, index_path, asset), asset=asset,
                             citations=cite.get("data") or {}, citation_order=cite.get("order") or [], demos=demos,
                             katex=katex, read_asset=lambda path: _read_public(site_dir, path),
-                            compute=bool(project.config.lite and page and page.compute))
+                            compute=bool(project.config.lite and page and page.compute),
+                            executed=(executed or {}).get(page.path) if page else None)
         body = render(content.get("mdast"), ctx)
+        if ctx.executed is not None and ctx.executed_cells != len(ctx.executed):
+            reporter.warn(f"{page.path}: the page shows {ctx.executed_cells} code cells but {len(ctx.executed)} "
+                          "were executed; the executed outputs of the extra cells are not shown")
         defined = {ident for ident, _, _ in ctx.footnote_defs}
         for ident in ctx.footnote_refs - defined:  # a note the page never defines: a number, not a dead link
             body = body.replace(f'<a href="#fn-{ident}">', '<a class="footnote-missing">')

@@ -91,6 +91,7 @@ class CodeSource:
     path: str  # the page or file, relative to the project
     first_line: int = 1  # line of the code's first line in the file (md pages)
     cell: int | None = None  # notebook cell number (ipynb pages)
+    tags: tuple[str, ...] = ()  # the cell's tags (skip-execution, raises-exception, hide-input…)
 
     def where(self, line: int | None = None) -> str:
         if self.cell is not None:
@@ -98,8 +99,8 @@ class CodeSource:
         return f"{self.path}:{self.first_line + (line or 1) - 1}"
 
 
-def _cells(page) -> list[CodeSource]:
-    """The code cells of a compute page."""
+def page_cells(page) -> list[CodeSource]:
+    """The code cells of a compute page, in order, with their tags."""
     text = page.source.read_text(encoding="utf-8-sig", errors="replace")
     if page.kind == NOTEBOOK:
         try:
@@ -111,22 +112,41 @@ def _cells(page) -> list[CodeSource]:
             if isinstance(cell, dict) and cell.get("cell_type") == "code":
                 source = cell.get("source", "")
                 code = "".join(source) if isinstance(source, list) else str(source)
-                out.append(CodeSource(code, page.path, cell=number))
+                meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+                out.append(CodeSource(code, page.path, cell=number, tags=_tag_tuple(meta.get("tags"))))
         return out
     out = []
     for match in CODE_CELL.finditer(text):
         lines = match.group("body").split("\n")
         # a cell's options (`:tags: [...]`, or a `---` YAML block) are not code; blanked to keep line numbers
+        options = []
         if lines and lines[0].strip() == "---":
             end = next((i for i, l in enumerate(lines[1:], 1) if l.strip() == "---"), 0)
+            options = lines[1:end]
             lines[: end + 1] = [""] * (end + 1)
         for i, line in enumerate(lines):
             if not line.startswith(":"):
                 break
+            options.append(line[1:].replace(":", ": ", 1))
             lines[i] = ""
         first_line = text.count("\n", 0, match.start("body")) + 1
-        out.append(CodeSource("\n".join(lines), page.path, first_line=first_line))
+        out.append(CodeSource("\n".join(lines), page.path, first_line=first_line, tags=_option_tags(options)))
     return out
+
+
+def _tag_tuple(value) -> tuple[str, ...]:
+    return tuple(str(tag) for tag in value) if isinstance(value, list) else ()
+
+
+def _option_tags(lines: list[str]) -> tuple[str, ...]:
+    """tags from a code-cell's options (`:tags: [a, b]` lines or a YAML block); unreadable options have none."""
+    import yaml
+
+    try:
+        options = yaml.safe_load("\n".join(lines)) if lines else None
+    except yaml.YAMLError:
+        return ()
+    return _tag_tuple(options.get("tags")) if isinstance(options, dict) else ()
 
 
 def scan_site(project: Project, contents_files: list[Path]) -> SiteImports:
@@ -139,7 +159,7 @@ def scan_site(project: Project, contents_files: list[Path]) -> SiteImports:
     sources: list[CodeSource] = []
     for page in project.compute_pages:
         if page.kind in (NOTEBOOK, MD_NOTEBOOK):
-            sources += _cells(page)
+            sources += page_cells(page)
     sources += [CodeSource(path.read_text(encoding="utf-8", errors="replace"), path.relative_to(root).as_posix())
                 for path in py_files]
     for source in sources:

@@ -1,0 +1,170 @@
+"""Build-time execution (`mystlite build --execute`): every compute page's code cells run in pyodide under node,
+with the site's own pyodide, lock, wheels and drive, through the in-page runtime's kernel.py. The outputs are the
+ones a reader gets, and they replace the stored outputs in the built pages only, never in the sources.
+
+mystmd's conventions: frontmatter `execute: {skip: true}` (or the older `skip_execution: true`) skips a page, the cell tags
+`skip-execution` and `raises-exception` are honoured, and any other cell that raises is a problem naming the page,
+the cell and the exception. A cell that runs longer than the timeout is stopped and reported the same way.
+Each page's run is cached by a digest of its code, the lock, the wheels, the drive and the runner itself.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import subprocess
+import hashlib
+import json
+import os
+import select
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import proc
+from ..files import file_digest, read_json, tree_digest, write_text
+from ..log import Reporter
+from ..node import find_node
+from ..runtime import STATIC as RUNTIME_DIR
+
+SCRIPT = Path(__file__).with_name("run.mjs")
+KERNEL = RUNTIME_DIR / "kernel.py"
+START_SECONDS = 120  # loading pyodide and the drive, before the first cell's own timeout starts
+
+
+@dataclass
+class PageRun:
+    """One page's execution: outputs per code cell in page order (None: not run, the stored ones stay)."""
+
+    outputs: list[list[dict] | None]
+    problems: list[str] = field(default_factory=list)  # "page: cell N raised ValueError: …"
+
+
+@dataclass
+class Executed:
+    pages: dict[str, PageRun] = field(default_factory=dict)  # page path -> its run
+    ran: int = 0  # pages executed (not taken from the cache)
+
+    def outputs(self) -> dict[str, list[list[dict] | None]]:
+        return {path: run.outputs for path, run in self.pages.items()}
+
+    @property
+    def problems(self) -> list[str]:
+        return [problem for run in self.pages.values() for problem in run.problems]
+
+
+def skipped_page(page) -> bool:
+    """mystmd's frontmatter `execute: {skip: true}`, and the older `skip_execution: true`."""
+    front = page.frontmatter
+    execute = front.get("execute")
+    return (isinstance(execute, dict) and execute.get("skip") is True) or front.get("skip_execution") is True
+
+
+def execute_pages(project, lite_folder: Path, notebooks: dict[str, str], work: Path, reporter: Reporter,
+                  timeout: float) -> Executed:
+    """Run every compute page (in parallel, up to the core count); pages whose inputs are unchanged come from
+    the cache without running."""
+    from ..pyodide.imports import page_cells
+
+    pyodide_dir = lite_folder / "static" / "pyodide"
+    drive = lite_folder / "files"
+    generated = {notebook for notebook in notebooks.values()}
+    environment = _environment_digest(pyodide_dir, drive, generated, timeout)
+    cache = work / "execute"
+    executed = Executed()
+    jobs = []
+    for page in project.compute_pages:
+        if skipped_page(page):
+            continue
+        cells = page_cells(page)
+        notebook = notebooks.get(page.path, page.path)
+        job = {"page": page.path, "cwd": "/drive/" + "/".join(notebook.split("/")[:-1]),
+               "cells": [{"code": cell.code.lstrip("\n"), "skip": "skip-execution" in cell.tags}
+                         for cell in cells]}
+        key = hashlib.sha256(json.dumps([job, environment], sort_keys=True).encode()).hexdigest()
+        saved = read_json(cache / f"{key}.json")
+        if isinstance(saved, dict) and isinstance(saved.get("outputs"), list):
+            executed.pages[page.path] = PageRun(saved["outputs"], saved.get("problems", []))
+            continue
+        jobs.append((page, cells, job, key))
+    if not jobs:
+        return executed
+    workers = max(1, min(len(jobs), os.cpu_count() or 1))
+    with reporter.step(f"executing {len(jobs)} page{'s' if len(jobs) != 1 else ''} in pyodide"):
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            runs = pool.map(lambda item: _run_page(item[2], item[1], pyodide_dir, drive, timeout), jobs)
+            for (page, _cells, _job, key), run in zip(jobs, runs):
+                executed.pages[page.path] = run
+                executed.ran += 1
+                if not any("timed out" in p or "could not run" in p for p in run.problems):
+                    write_text(cache / f"{key}.json", json.dumps({"outputs": run.outputs, "problems": run.problems}))
+    return executed
+
+
+def _environment_digest(pyodide_dir: Path, drive: Path, generated: set[str], timeout: float) -> str:
+    """Everything but the page's own code that its outputs depend on. The notebooks made from pages are left
+    out: editing one page must not re-run the others."""
+    digest = hashlib.sha256()
+    for folder, skip in ((pyodide_dir, set()), (drive, generated)):
+        for name, value in sorted(tree_digest(folder).items()):
+            if name not in skip:
+                digest.update(f"{folder.name}/{name}\0{value}\n".encode())
+    for path in (KERNEL, SCRIPT):
+        digest.update(file_digest(path).encode())
+    digest.update(str(timeout).encode())
+    return digest.hexdigest()
+
+
+def _run_page(job: dict, cells, pyodide_dir: Path, drive: Path, timeout: float) -> PageRun:
+    run = PageRun([None] * len(job["cells"]))
+    child = proc.popen([find_node(), str(SCRIPT), str(pyodide_dir), str(KERNEL), str(drive)],
+                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child.stdin.write(json.dumps(job))
+    child.stdin.close()
+    current, deadline = None, time.monotonic() + START_SECONDS + timeout
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if current is None:
+                    run.problems.append(f"{job['page']}: pyodide did not start within {START_SECONDS} s")
+                else:
+                    run.outputs[current] = [{"output_type": "error", "ename": "TimeoutError", "evalue": "",
+                                             "traceback": [f"The cell ran longer than {timeout:g} s and was "
+                                                           "stopped (mystlite.execute_timeout)."]}]
+                    run.problems.append(f"{where(job, cells, current)} timed out after {timeout:g} s "
+                                        "(mystlite.execute_timeout)")
+                return run
+            ready, _, _ = select.select([child.stdout], [], [], left)
+            if not ready:
+                continue
+            line = child.stdout.readline()
+            if not line:
+                break
+            message = json.loads(line)
+            if "start" in message:
+                current = message["start"]
+                deadline = time.monotonic() + timeout
+            elif "cell" in message:
+                index = message["cell"]
+                if message.get("skipped"):
+                    continue
+                run.outputs[index] = message["outputs"]
+                error = next((o for o in message["outputs"] if o.get("output_type") == "error"), None)
+                if error and "raises-exception" not in cells[index].tags:
+                    run.problems.append(f"{where(job, cells, index)} raised {error['ename']}: {error['evalue']}")
+        child.wait(timeout=10)
+        if child.returncode != 0:
+            detail = (child.stderr.read().strip().splitlines() or ["no output"])[-1]
+            run.problems.append(f"{job['page']}: the page could not run in pyodide: {detail}")
+    except (ValueError, OSError) as err:
+        run.problems.append(f"{job['page']}: the page could not run in pyodide: {err}")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    return run
+
+
+def where(job: dict, cells, index: int) -> str:
+    cell = cells[index]
+    return cell.where() if cell.cell is not None else f"{job['page']}: cell {index + 1} (line {cell.first_line})"
