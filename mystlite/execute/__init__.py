@@ -11,11 +11,12 @@ Each page's run is cached by a digest of its code, the lock, the wheels, the dri
 from __future__ import annotations
 
 import concurrent.futures
-import subprocess
 import hashlib
 import json
 import os
-import select
+import queue
+import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,14 +90,17 @@ def execute_pages(project, lite_folder: Path, notebooks: dict[str, str], work: P
     if not jobs:
         return executed
     workers = max(1, min(len(jobs), os.cpu_count() or 1))
+    queues = [jobs[i::workers] for i in range(workers)]  # one node process per queue, a fresh interpreter per page
     with reporter.step(f"executing {len(jobs)} page{'s' if len(jobs) != 1 else ''} in pyodide"):
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            runs = pool.map(lambda item: _run_page(item[2], item[1], pyodide_dir, drive, timeout), jobs)
-            for (page, _cells, _job, key), run in zip(jobs, runs):
-                executed.pages[page.path] = run
-                executed.ran += 1
-                if not any("timed out" in p or "could not run" in p for p in run.problems):
-                    write_text(cache / f"{key}.json", json.dumps({"outputs": run.outputs, "problems": run.problems}))
+            done = pool.map(lambda queue: _run_queue(queue, pyodide_dir, drive, timeout), queues)
+            for queue, runs in zip(queues, done):
+                for (page, _cells, _job, key), run in zip(queue, runs):
+                    executed.pages[page.path] = run
+                    executed.ran += 1
+                    if not any("timed out" in p or "could not run" in p for p in run.problems):
+                        write_text(cache / f"{key}.json",
+                                   json.dumps({"outputs": run.outputs, "problems": run.problems}))
     return executed
 
 
@@ -114,55 +118,98 @@ def _environment_digest(pyodide_dir: Path, drive: Path, generated: set[str], tim
     return digest.hexdigest()
 
 
-def _run_page(job: dict, cells, pyodide_dir: Path, drive: Path, timeout: float) -> PageRun:
-    run = PageRun([None] * len(job["cells"]))
-    child = proc.popen([find_node(), str(SCRIPT), str(pyodide_dir), str(KERNEL), str(drive)],
-                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    child.stdin.write(json.dumps(job))
-    child.stdin.close()
-    current, deadline = None, time.monotonic() + START_SECONDS + timeout
+class _Node:
+    """One node process that runs pages one after the other (see run.mjs)."""
+
+    def __init__(self, pyodide_dir: Path, drive: Path):
+        self.child = proc.popen([find_node(), str(SCRIPT), str(pyodide_dir), str(KERNEL), str(drive)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()  # read by a thread: a deadline can then cut a wait short
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.child.stdout:
+            self.lines.put(line)
+        self.lines.put("")  # the process ended
+
+    def send(self, job: dict) -> None:
+        self.child.stdin.write(json.dumps(job) + "\n")
+        self.child.stdin.flush()
+
+    def message(self, deadline: float) -> dict | None:
+        """The next message, or None at the deadline or when the process has ended."""
+        try:
+            line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            return None
+        if not line:
+            self.lines.put("")  # stays ended for later calls
+            return None
+        return json.loads(line)
+
+    def failure(self) -> str:
+        self.stop()
+        return (self.child.stderr.read().strip().splitlines() or ["it stopped with no message"])[-1]
+
+    def stop(self) -> None:
+        if self.child.poll() is None:
+            self.child.kill()
+        self.child.wait()
+
+
+def _run_queue(queue: list, pyodide_dir: Path, drive: Path, timeout: float) -> list[PageRun]:
+    runs, node = [], None
     try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                if current is None:
-                    run.problems.append(f"{job['page']}: pyodide did not start within {START_SECONDS} s")
-                else:
-                    run.outputs[current] = [{"output_type": "error", "ename": "TimeoutError", "evalue": "",
-                                             "traceback": [f"The cell ran longer than {timeout:g} s and was "
-                                                           "stopped (mystlite.execute_timeout)."]}]
-                    run.problems.append(f"{where(job, cells, current)} timed out after {timeout:g} s "
-                                        "(mystlite.execute_timeout)")
-                return run
-            ready, _, _ = select.select([child.stdout], [], [], left)
-            if not ready:
-                continue
-            line = child.stdout.readline()
-            if not line:
-                break
-            message = json.loads(line)
-            if "start" in message:
-                current = message["start"]
-                deadline = time.monotonic() + timeout
-            elif "cell" in message:
-                index = message["cell"]
-                if message.get("skipped"):
-                    continue
-                run.outputs[index] = message["outputs"]
-                error = next((o for o in message["outputs"] if o.get("output_type") == "error"), None)
-                if error and "raises-exception" not in cells[index].tags:
-                    run.problems.append(f"{where(job, cells, index)} raised {error['ename']}: {error['evalue']}")
-        child.wait(timeout=10)
-        if child.returncode != 0:
-            detail = (child.stderr.read().strip().splitlines() or ["no output"])[-1]
-            run.problems.append(f"{job['page']}: the page could not run in pyodide: {detail}")
-    except (ValueError, OSError) as err:
-        run.problems.append(f"{job['page']}: the page could not run in pyodide: {err}")
+        for _page, cells, job, _key in queue:
+            node = node or _Node(pyodide_dir, drive)
+            run, alive = _run_page(node, job, cells, timeout)
+            runs.append(run)
+            if not alive:  # stopped after a timeout, or crashed: the next page gets a new process
+                node = None
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    return run
+        if node is not None:
+            node.child.stdin.close()
+            node.stop()
+    return runs
+
+
+def _run_page(node: _Node, job: dict, cells, timeout: float) -> tuple[PageRun, bool]:
+    """The page's run, and whether the node process can go on with the next page."""
+    run = PageRun([None] * len(job["cells"]))
+    try:
+        node.send(job)
+    except OSError as err:
+        run.problems.append(f"{job['page']}: the page could not run in pyodide: {err}")
+        node.stop()
+        return run, False
+    current, deadline = None, time.monotonic() + START_SECONDS + timeout
+    while True:
+        message = node.message(deadline)
+        if message is None:
+            if time.monotonic() < deadline:  # the process ended
+                run.problems.append(f"{job['page']}: the page could not run in pyodide: {node.failure()}")
+            elif current is None:
+                run.problems.append(f"{job['page']}: pyodide did not start within {START_SECONDS} s")
+                node.stop()
+            else:
+                run.outputs[current] = [{"output_type": "error", "ename": "TimeoutError", "evalue": "",
+                                         "traceback": [f"The cell ran longer than {timeout:g} s and was "
+                                                       "stopped (mystlite.execute_timeout)."]}]
+                run.problems.append(f"{where(job, cells, current)} timed out after {timeout:g} s "
+                                    "(mystlite.execute_timeout)")
+                node.stop()
+            return run, False
+        if message.get("done"):
+            return run, True
+        if "start" in message:
+            current = message["start"]
+            deadline = time.monotonic() + timeout
+        elif "cell" in message and not message.get("skipped"):
+            index = message["cell"]
+            run.outputs[index] = message["outputs"]
+            error = next((o for o in message["outputs"] if o.get("output_type") == "error"), None)
+            if error and "raises-exception" not in cells[index].tags:
+                run.problems.append(f"{where(job, cells, index)} raised {error['ename']}: {error['evalue']}")
 
 
 def where(job: dict, cells, index: int) -> str:
