@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import fingerprint
 from .cache import cache_dir as resolve_cache_dir
@@ -34,6 +35,7 @@ class LitePart:
     page_packages: dict[str, list[str]] = field(default_factory=dict)  # page path -> packages its code imports
     tasks_run: int = 0  # jupyterlite doit tasks that did work
     notebooks: dict[str, str] = field(default_factory=dict)  # page path -> its notebook in the lite drive
+    executed: Any = None  # the build-time run of the compute pages (mystlite.execute.Executed), with --execute
 
 
 @dataclass
@@ -95,8 +97,11 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
 
     pages_run = start_pages(project, work, reporter, base_url or os.environ.get("BASE_URL"), strict)
     try:
-        lite = build_lite_part(project, work, reporter, cache_dir, offline)
-        executed = execute_site(project, lite, work, reporter, strict) if execute or config.options.execute else None
+        executing = execute or config.options.execute
+        if executing and not config.lite:
+            reporter.warn("--execute needs project.jupyter.lite: true; nothing was executed")
+        lite = build_lite_part(project, work, reporter, cache_dir, offline, executing, strict)
+        executed = lite.executed
         pages = finish_pages(pages_run, work, lite.notebooks,
                              lambda page: page_data(config, page, lite.notebooks, lite.page_packages),
                              resolve_cache_dir(cache_dir), executed and executed.outputs())
@@ -111,8 +116,9 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
 
 
 def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir: Path | None,
-                    offline_required: bool = False) -> LitePart:
-    """The lite bundle and the drive index, when compute is lite."""
+                    offline_required: bool = False, execute: bool = False, strict: bool = False) -> LitePart:
+    """The lite bundle and the drive index, when compute is lite; with `execute`, the compute pages run in the
+    staged bundle first and their outputs go into its notebooks."""
     config = project.config
     lite = LitePart()
     if config.lite:
@@ -128,8 +134,10 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
                                     scan_site(project, contents_py))
         lite.offline, lite.offline_note = offline_truth(dist, reporter, offline_required)
         lite.page_packages = dist.needs.page_packages if dist.needs else {}
+        run_pages = execute_staged(project, dist, work, reporter, strict) if execute else None
         with reporter.step("JupyterLite bundle"):
-            bundle = build_lite(project, dist, work, reporter)
+            bundle = build_lite(project, dist, work, reporter, after_stage=run_pages)
+        lite.executed = run_pages.result if run_pages else None
         lite.parts = {"lite": bundle.folder, "_mystlite": write_drive_index(work, bundle.drive_files)}
         lite.tasks_run, lite.notebooks = bundle.tasks_run, bundle.notebooks
     elif config.jupyter is not None:
@@ -137,23 +145,30 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
     return lite
 
 
-def execute_site(project: Project, lite: LitePart, work: Path, reporter: Reporter, strict: bool):
-    """The compute pages run in pyodide (None without a lite bundle to run them with)."""
-    if "lite" not in lite.parts:
-        reporter.warn("--execute needs project.jupyter.lite: true; nothing was executed")
-        return None
-    from .execute import execute_pages
+def execute_staged(project: Project, dist, work: Path, reporter: Reporter, strict: bool):
+    """A callback for build_lite that runs the compute pages in the staged bundle, then writes the outputs into
+    its notebooks; `.result` holds the Executed run afterwards."""
+    from .execute import execute_pages, write_outputs
 
-    executed = execute_pages(project, lite.parts["lite"], lite.notebooks, work, reporter,
-                             project.config.options.execute_timeout)
-    problems = executed.problems
-    if problems and strict:
-        raise MystliteError(f"{len(problems)} cell(s) failed at build time (--strict): " + "; ".join(problems),
-                            hint="tag a cell that is meant to raise with raises-exception, or skip it with "
-                                 "skip-execution")
-    for problem in problems:
-        reporter.warn(problem)
-    return executed
+    def run(src: Path, drive) -> None:
+        pyodide_dir = src / "static" / "pyodide"
+        if not (pyodide_dir / "pyodide-lock.json").is_file():
+            reporter.warn("--execute needs the site's own pyodide (mystlite.pyodide is a CDN); nothing was executed")
+            return
+        executed = execute_pages(project, pyodide_dir, src / "contents", drive.notebooks, work, reporter,
+                                 project.config.options.execute_timeout)
+        if executed.problems and strict:
+            raise MystliteError(f"{len(executed.problems)} cell(s) failed at build time (--strict): "
+                                + "; ".join(executed.problems),
+                                hint="tag a cell that is meant to raise with raises-exception, or skip it with "
+                                     "skip-execution")
+        for problem in executed.problems:
+            reporter.warn(problem)
+        write_outputs(src / "contents", drive.notebooks, executed, reporter)
+        run.result = executed
+
+    run.result = None
+    return run
 
 
 def offline_truth(dist, reporter: Reporter, offline_required: bool) -> tuple[bool, str]:

@@ -135,7 +135,7 @@ def test_unknown_keys_warn(make_project, config_json):
         "myst.yml:6: sites: unknown top-level key ignored (known: version, project, site, extends, mystlite)",
         "myst.yml:3: project.titel: unknown project key",
         "myst.yml:5: mystlite.wheel: unknown option ignored (known: wheels, packages, contents, pyodide, output, "
-        "expose_server_token, keep_template)",
+        "expose_server_token, keep_template, execute, execute_timeout)",
     ]
 
 
@@ -145,7 +145,8 @@ def test_option_defaults(make_project, config_json):
     code, out = config_json(root)
     assert out["mystlite"] == {"wheels": [str(root.resolve() / "wheels")], "packages": [], "contents": [],
                                "pyodide": "bundle", "output": str(root.resolve() / "_build/html"),
-                               "expose_server_token": False, "keep_template": False}
+                               "expose_server_token": False, "keep_template": False,
+                               "execute": False, "execute_timeout": 60.0}
 
 
 def test_pyodide_option_forms(make_project, config_json):
@@ -218,3 +219,13 @@ def test_extends_from_a_url_is_cached_for_offline_use(make_project, config_json,
     assert code == 1
     assert out["errors"][0].startswith(f"myst.yml:3: extends[0]: could not fetch {url} (")
     assert out["errors"][0].endswith("), and it was never fetched before")
+
+
+def test_execute_options_are_checked(make_project, config_json):
+    root = make_project({"myst.yml": "version: 1\nproject:\n  jupyter: lite\nmystlite:\n  execute: yes please\n"
+                                     "  execute_timeout: -5\n", "index.md": "# x\n"})
+    code, out = config_json(root)
+    assert code == 1
+    assert any(e.startswith("myst.yml:5: mystlite.execute: must be a boolean") for e in out["errors"])
+    assert any(e.startswith("myst.yml:6: mystlite.execute_timeout: must be a number of seconds above 0")
+               for e in out["errors"])

@@ -4,6 +4,8 @@ times out, and a rebuild executes only what changed."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mystlite.cli import main
@@ -116,6 +118,11 @@ def test_cells_run_at_build_time_with_mystmds_conventions(executed_project):
     assert shown[3] == ""  # skip-execution: not run
     assert "second page" in (site.output / "second" / "index.html").read_text()
     assert outputs_text((site.output / "skipped" / "index.html").read_text()) == [""]  # the page was not run
+    # the lite notebook (Open in JupyterLite, Save my notebook) carries the same outputs
+    notebook = json.loads((site.output / "lite" / "files" / "index.ipynb").read_text())
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert code[0]["outputs"] == [{"output_type": "stream", "name": "stdout", "text": "sum 12\n"}]
+    assert code[2]["outputs"][0]["ename"] == "ZeroDivisionError"
 
 
 def test_a_rebuild_executes_only_the_changed_page(executed_project, download_cache):

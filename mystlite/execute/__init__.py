@@ -60,14 +60,12 @@ def skipped_page(page) -> bool:
     return (isinstance(execute, dict) and execute.get("skip") is True) or front.get("skip_execution") is True
 
 
-def execute_pages(project, lite_folder: Path, notebooks: dict[str, str], work: Path, reporter: Reporter,
-                  timeout: float) -> Executed:
-    """Run every compute page (in parallel, up to the core count); pages whose inputs are unchanged come from
-    the cache without running."""
+def execute_pages(project, pyodide_dir: Path, drive: Path, notebooks: dict[str, str], work: Path,
+                  reporter: Reporter, timeout: float) -> Executed:
+    """Run every compute page (in parallel, up to the core count) with the staged lite bundle's pyodide
+    folder and drive; pages whose inputs are unchanged come from the cache without running."""
     from ..pyodide.imports import page_cells
 
-    pyodide_dir = lite_folder / "static" / "pyodide"
-    drive = lite_folder / "files"
     generated = {notebook for notebook in notebooks.values()}
     environment = _environment_digest(pyodide_dir, drive, generated, timeout)
     cache = work / "execute"
@@ -102,6 +100,28 @@ def execute_pages(project, lite_folder: Path, notebooks: dict[str, str], work: P
                         write_text(cache / f"{key}.json",
                                    json.dumps({"outputs": run.outputs, "problems": run.problems}))
     return executed
+
+
+def write_outputs(drive: Path, notebooks: dict[str, str], executed: Executed, reporter: Reporter) -> None:
+    """The executed outputs, written into the staged drive's notebooks (so "Open in JupyterLite" and the
+    downloaded notebook show them too). The sources are never touched: these are the build's copies."""
+    for page, run in sorted(executed.pages.items()):
+        path = drive / notebooks.get(page, page)
+        try:
+            notebook = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        code = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"]
+        if len(code) != len(run.outputs):
+            reporter.warn(f"{page}: its notebook has {len(code)} code cells and {len(run.outputs)} ran; "
+                          "the notebook keeps its stored outputs")
+            continue
+        for cell, outputs in zip(code, run.outputs):
+            if outputs is not None:
+                cell["outputs"] = outputs
+                counts = [o.get("execution_count") for o in outputs if o.get("execution_count")]
+                cell["execution_count"] = counts[0] if counts else None
+        write_text(path, json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
 
 
 def _environment_digest(pyodide_dir: Path, drive: Path, generated: set[str], timeout: float) -> str:

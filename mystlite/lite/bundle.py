@@ -15,6 +15,7 @@ import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from jupyterlite_core import __version__ as JUPYTERLITE_VERSION
 from jupyterlite_pyodide_kernel.constants import PYODIDE_KERNEL_PLUGIN_ID
@@ -94,7 +95,8 @@ def stage(project: Project, dist: Distribution, src: Path, work: Path) -> DriveC
     return drive
 
 
-def build_lite(project: Project, dist: Distribution, work: Path, reporter: Reporter) -> LiteBundle:
+def build_lite(project: Project, dist: Distribution, work: Path, reporter: Reporter,
+               after_stage: Callable[[Path, DriveContents], None] | None = None) -> LiteBundle:
     """Build JupyterLite from the staged folder, from scratch whenever any staged byte changed.
 
     jupyterlite's own doit tasks patch jupyter-lite.json in place, and an incremental run that redoes only
@@ -110,6 +112,8 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
     drive = stage(project, dist, src, work)
     for message in drive.warnings:
         reporter.warn(message)
+    if after_stage is not None:
+        after_stage(src, drive)
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_EPOCH)
     stamp_file = work / "lite.stamp.json"
     stamp = {"inputs": tree_digest(src), "epoch": epoch, "apps": list(APPS), "jupyterlite": JUPYTERLITE_VERSION}
