@@ -21,6 +21,8 @@ Typical use:
   mystlite build mybook            # writes mybook/_build/html (pages) and .../lite (JupyterLite)
   mystlite serve mybook --build    # build, then preview on http://127.0.0.1:8000/
   mystlite config mybook --json    # show how myst.yml was understood
+  mystlite init mybook --gh-pages  # start a project (or add mystlite to one) with a Pages workflow
+  mystlite check mybook            # find broken links, offline loads, leaked secrets before publishing
 """
 
 
@@ -52,7 +54,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on, 0 for any free port (default: 8000)")
     serve.add_argument("--build", action="store_true", help="build the project first")
+    serve.add_argument("--open", action="store_true", help="open the site in the default browser")
     add_build_options(serve)
+
+    init = sub.add_parser(
+        "init", parents=[common], help="start a project, or add mystlite to a MyST project",
+        description="In a folder with myst.yml: add project.jupyter.lite: true and a commented mystlite section, "
+                    "keeping everything else as written. In an empty folder: write a small project (myst.yml, an "
+                    "index page, a notebook). Nothing is overwritten without --force.")
+    init.add_argument("path", nargs="?", default=".", type=Path, help="the project folder (default: .)")
+    init.add_argument("--gh-pages", action="store_true",
+                      help="write .github/workflows/deploy.yml: build --execute --strict, check, deploy to Pages")
+    host = init.add_mutually_exclusive_group()
+    host.add_argument("--netlify", action="store_const", const="netlify", dest="headers",
+                      help="publish a _headers file for Netlify (COOP/COEP, caching, wasm)")
+    host.add_argument("--cloudflare", action="store_const", const="cloudflare", dest="headers",
+                      help="publish a _headers file for Cloudflare Pages")
+    init.add_argument("--force", action="store_true", help="overwrite files that exist")
 
     check = sub.add_parser(
         "check", parents=[common], help="find what would break for readers, before publishing",
@@ -117,6 +135,15 @@ def main(argv: list[str] | None = None) -> int:
             site = build_site(args.project, reporter, base_url=args.base_url, cache_dir=args.cache_dir,
                               strict=args.strict, offline=args.offline, execute=args.execute)
             reporter.summary(site, time.perf_counter() - start)
+            return 0
+        if args.command == "init":
+            from .init import init_project
+
+            result = init_project(args.path, gh_pages=args.gh_pages, headers=args.headers, force=args.force)
+            for path in result.written:
+                reporter.info(f"wrote {path}")
+            for note in result.notes:
+                reporter.info(note)
             return 0
         if args.command == "check":
             return run_check(args, reporter)

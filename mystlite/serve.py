@@ -6,7 +6,10 @@ import argparse
 import functools
 import http.server
 import os
+import gzip
+import io
 import posixpath
+import re
 import threading
 import urllib.parse
 from pathlib import Path
@@ -30,6 +33,14 @@ MIME_TYPES = {
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# sent gzipped to a browser that accepts it (wasm and the stdlib zip's neighbours compress well too)
+COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/wasm", "image/svg+xml",
+                "application/manifest+json")
+MIN_GZIP = 1024
+# content-hashed names (JupyterLite's "jlab_core.a86436d.js", mystmd's "counter-1b7185bc99edfc4b….mjs"):
+# a new build gives a new name, so these may be cached for good; everything else is revalidated
+HASHED = re.compile(r"(?:[.-][0-9a-f]{7,64})\.(?:js|mjs|css|png|jpg|jpeg|gif|svg|webp|woff2?|ttf|json|wasm)$")
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def normalize_base_url(base_url: str | None) -> str:
@@ -40,6 +51,8 @@ def normalize_base_url(base_url: str | None) -> str:
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
+    protocol_version = "HTTP/1.1"  # keep-alive: a page's dozens of files come over a few connections
+    cache_control = "no-cache"
 
     def __init__(self, *args, root: Path, base_url: str, reporter: Reporter, **kwargs):
         self.root, self.base_url, self.reporter = root, base_url, reporter
@@ -90,23 +103,38 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             return None
         stat = os.fstat(handle.fileno())
         etag = self.server.etag(path, stat)
+        kind = self.guess_type(path)
+        gzipped = (stat.st_size >= MIN_GZIP and kind.startswith(COMPRESSIBLE)
+                   and "gzip" in self.headers.get("Accept-Encoding", ""))
+        if gzipped:
+            etag = etag[:-1] + '-gz"'  # another representation, another strong ETag
+        self.cache_control = IMMUTABLE if HASHED.search(path) else "no-cache"
         wanted = self.headers.get("If-None-Match", "")
         if etag in [tag.strip() for tag in wanted.split(",")]:
             handle.close()
             self.send_response(304)
             self.send_header("ETag", etag)
+            self.send_header("Vary", "Accept-Encoding")
             self.end_headers()
             return None
+        body = None
+        if gzipped:
+            with handle:
+                body = self.server.gzipped(etag, handle)
+            handle = io.BytesIO(body)
         self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(path))
-        self.send_header("Content-Length", str(stat.st_size))
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body) if body is not None else stat.st_size))
+        if gzipped:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
         self.send_header("ETag", etag)
         self.end_headers()
         return handle
 
     def end_headers(self):
-        # A preview should always show the latest build: revalidate every time (cheap with ETags).
-        self.send_header("Cache-Control", "no-cache")
+        # A preview shows the latest build: revalidate every time (cheap with ETags), except content-hashed files
+        self.send_header("Cache-Control", self.cache_control)
         if self.server.isolate:
             # cross-origin isolation: Stop can interrupt a running cell and keep the page's Python state.
             # `credentialless` still lets pages show images and frames from other sites.
@@ -125,6 +153,7 @@ class SiteServer(http.server.ThreadingHTTPServer):
         self.reporter, self.isolate = reporter, isolate
         self._etags: dict[tuple, str] = {}
         self._etag_lock = threading.Lock()
+        self._gzipped: dict[str, bytes] = {}  # ETag -> compressed body: each file version is compressed once
         super().__init__(*args, **kwargs)
 
     def etag(self, path: str, stat: os.stat_result) -> str:
@@ -139,6 +168,17 @@ class SiteServer(http.server.ThreadingHTTPServer):
                 self._etags.clear()
             self._etags[key] = tag
         return tag
+
+    def gzipped(self, etag: str, handle) -> bytes:
+        with self._etag_lock:
+            if etag in self._gzipped:
+                return self._gzipped[etag]
+        body = gzip.compress(handle.read(), compresslevel=6, mtime=0)
+        with self._etag_lock:
+            if sum(len(b) for b in self._gzipped.values()) > 256 * 1024 * 1024:
+                self._gzipped.clear()
+            self._gzipped[etag] = body
+        return body
 
     def handle_error(self, request, client_address):
         # A browser that drops a connection mid-transfer is normal (navigation, cancelled prefetch); anything
@@ -182,6 +222,10 @@ def serve_command(args: argparse.Namespace, reporter: Reporter) -> int:
     host, port = server.server_address[:2]
     url = f"http://{host}:{port}{normalize_base_url(base_url)}"
     print(f"serving {root} at {url} (Ctrl+C to stop)", flush=True)
+    if getattr(args, "open", False):
+        import webbrowser
+
+        threading.Timer(0.3, webbrowser.open, [url]).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

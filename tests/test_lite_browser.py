@@ -45,3 +45,23 @@ def test_repl_and_notebook_run_offline(built_sample, serve, offline_page, base_u
 
     browser.assert_offline()
     assert any("/lite/static/pyodide/pyodide.asm.wasm" in url for url in browser.requests)
+
+
+def test_lite_entry_points_open_something_useful_with_no_404(built_sample, serve, offline_page):
+    served = serve(built_sample.output, "/course/")
+    browser = offline_page()
+    page = browser.page
+    missing = []
+    page.on("response", lambda r: r.status >= 400 and missing.append(f"{r.status} {r.url}"))
+    page.goto(served.url("lite/"))  # JupyterLite's root opens the file list (tree), which ships
+    page.wait_for_url("**/lite/tree/**", timeout=KERNEL_TIMEOUT)
+    page.get_by_text("notebooks", exact=True).first.wait_for(timeout=KERNEL_TIMEOUT)
+    page.goto(served.url("lite/notebooks/"))  # no ?path=: the list, not a blank page
+    page.wait_for_url("**/lite/tree/**", timeout=KERNEL_TIMEOUT)
+    page.goto(served.url("lite/notebooks/index.html?path=notebooks/stats.ipynb"))
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=KERNEL_TIMEOUT)
+    page.goto(served.url("lite/repl/index.html?kernel=python"))
+    page.wait_for_selector(".jp-CodeConsole-input .cm-content", timeout=KERNEL_TIMEOUT)
+    page.wait_for_load_state("networkidle")
+    assert missing == []  # favicons included
+    browser.assert_offline()

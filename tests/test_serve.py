@@ -161,3 +161,38 @@ def test_host_warning_and_port_range(tmp_path):
     server.server_close()
     assert reporter.warnings == ["serving on 0.0.0.0, not only on this machine: anyone who can reach it can read "
                                  "the site"]
+
+
+def test_keep_alive_gzip_and_caching_by_name(site, serve):
+    import gzip
+
+    script = "const answer = 42;\n" * 400
+    (site / "lite" / "app.js").write_text(script)
+    (site / "lite" / "jlab_core.a86436d.js").write_text(script)
+    served = serve(site)
+    host, port = served.server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=5)
+    conn.request("GET", "/lite/app.js", headers={"Accept-Encoding": "gzip, deflate"})
+    first = conn.getresponse()
+    body = first.read()
+    assert first.version == 11 and first.getheader("Content-Encoding") == "gzip"
+    assert gzip.decompress(body).decode() == script and len(body) < len(script) / 10
+    assert first.getheader("Vary") == "Accept-Encoding" and first.getheader("Cache-Control") == "no-cache"
+    tag = first.getheader("ETag")
+    # the same connection again (keep-alive): a revalidation of the gzipped representation
+    conn.request("GET", "/lite/app.js", headers={"Accept-Encoding": "gzip", "If-None-Match": tag})
+    again = conn.getresponse()
+    again.read()
+    assert again.status == 304
+    conn.request("GET", "/lite/app.js")  # a client without gzip gets the plain bytes, another ETag
+    plain = conn.getresponse()
+    assert plain.read().decode() == script and plain.getheader("Content-Encoding") is None
+    assert plain.getheader("ETag") != tag
+    conn.request("GET", "/lite/jlab_core.a86436d.js")  # content-hashed: cached for good
+    hashed = conn.getresponse()
+    hashed.read()
+    assert hashed.getheader("Cache-Control") == "public, max-age=31536000, immutable"
+    conn.request("GET", "/lite/x.json", headers={"Accept-Encoding": "gzip"})  # too small to be worth it
+    small = conn.getresponse()
+    assert small.read() == b"{}" and small.getheader("Content-Encoding") is None
+    conn.close()

@@ -47,6 +47,7 @@ class Options:
     keep_template: bool = False  # hand a non-local site.template to mystmd instead of using ours
     execute: bool = False  # run the compute pages in pyodide at build time (also `build --execute`)
     execute_timeout: float = 60.0  # seconds a cell may run at build time
+    headers: str | None = None  # "netlify" | "cloudflare": publish the host's _headers file
 
     def to_json(self) -> dict:
         return {
@@ -59,11 +60,13 @@ class Options:
             "keep_template": self.keep_template,
             "execute": self.execute,
             "execute_timeout": self.execute_timeout,
+            "headers": self.headers,
         }
 
 
+HEADER_HOSTS = ("netlify", "cloudflare")  # hosts that read a _headers file from the published folder
 OPTION_KEYS = ("wheels", "packages", "contents", "pyodide", "output", "expose_server_token", "keep_template",
-               "execute", "execute_timeout")
+               "execute", "execute_timeout", "headers")
 
 
 def _string_list(value: Any, path: KeyPath, diag: Diagnostics, where: Callable) -> list[tuple[str, KeyPath]]:
@@ -193,5 +196,14 @@ def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[K
         else:
             diag.error(f"must be a number of seconds above 0, not {describe(value)}", where(path), key_name(path))
 
+    headers = None
+    if "headers" in section:
+        value, path = section["headers"], (*base, "headers")
+        if value in HEADER_HOSTS:
+            headers = value
+        elif value is not None:
+            diag.error(f"must be one of {', '.join(HEADER_HOSTS)}, not {describe(value)}", where(path),
+                       key_name(path))
+
     return Options(tuple(wheels), tuple(packages), tuple(contents), pyodide, (root / output).resolve(), **flags,
-                   execute_timeout=timeout)
+                   execute_timeout=timeout, headers=headers)

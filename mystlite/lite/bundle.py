@@ -30,7 +30,7 @@ from .contents import DriveContents, collect_contents
 from ..files import read_json, sync_folder, tree_digest, write_if_changed, write_text
 
 # Only the apps the site links to: the notebook app ("Open in JupyterLite") and the REPL.
-APPS = ("notebooks", "repl")
+APPS = ("notebooks", "repl", "tree")  # tree: the file list that lite/ itself opens
 # Addons we replace: we write the lock ourselves; archives are not wanted.
 DISABLED_ADDONS = ("jupyterlite-pyodide-kernel-lock", "archive")
 # Reproducible output: file times and index dates are clamped to this (SOURCE_DATE_EPOCH overrides).
@@ -69,6 +69,9 @@ def jupyter_lite_json(project: Project, dist: Distribution, drive: DriveContents
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
             "appName": project.config.title,
+            # lite/ opens the file list, and every app's favicon is one that ships (the defaults point at lab/)
+            "appUrl": "./tree",
+            "faviconUrl": "./tree/favicon.ico",
             "contentsStorageName": f"mystlite {project.config.title} {contents_version(drive)}",
             "litePluginSettings": {PYODIDE_KERNEL_PLUGIN_ID: kernel_settings(dist)},
         },
@@ -126,12 +129,26 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
         remove(folder)
     shutil.copytree(src, build_src)
     ran = run_jupyterlite(build_src, fresh, work, epoch, reporter)
+    _notebooks_without_path_open_the_list(fresh)
     remove(out)
     fresh.replace(out)
     remove(build_src)
     stamp["output"] = tree_digest(out)
     write_text(stamp_file, json.dumps(stamp))
     return LiteBundle(out, drive.notebooks, ran, sorted(drive.files))
+
+
+NO_PATH_REDIRECT = ('<script>if (!new URLSearchParams(location.search).get("path")) '
+                    'location.replace("../tree/");</script>')
+
+
+def _notebooks_without_path_open_the_list(out: Path) -> None:
+    """lite/notebooks/ with no ?path= is a blank page in JupyterLite: send the reader to the file list."""
+    index = out / "notebooks" / "index.html"
+    if index.is_file():
+        text = index.read_text(encoding="utf-8")
+        if NO_PATH_REDIRECT not in text:
+            index.write_text(text.replace("<head>", "<head>" + NO_PATH_REDIRECT, 1), encoding="utf-8")
 
 
 def remove(path: Path) -> None:

@@ -13,6 +13,7 @@ from ..log import Reporter
 from ..project import Project
 from ..fingerprint import code_digest
 from .codestyle import pygments_css
+from .hosting import HEADERS, not_found_page
 from ..runtime.libraries import EDITOR_PACKAGES, MARKDOWN_IT, runtime_libraries
 from ..runtime import SITE_ROOT as RUNTIME_ROOT_DIR, STATIC as RUNTIME_DIR, runtime_files
 from .assets import KATEX_VERSION, MERMAID_VERSION, katex_files, mermaid_files
@@ -46,7 +47,8 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
              "compute": {p.path: p.compute for p in project.pages},
              "theme": tree_digest(THEME_DIR), "runtime": [tree_digest(RUNTIME_DIR), tree_digest(RUNTIME_ROOT_DIR)],
              "data": {p.path: page_data(p) for p in project.pages}, "executed": executed,
-             "libraries": [KATEX_VERSION, MERMAID_VERSION, EDITOR_PACKAGES, MARKDOWN_IT]}
+             "libraries": [KATEX_VERSION, MERMAID_VERSION, EDITOR_PACKAGES, MARKDOWN_IT],
+             "hosting": [project.config.options.headers, run.base_url, project.config.title]}
     if folder.is_dir() and read_json(stamp_file) == stamp:
         return PagesBuild(folder)
     stamp_file.unlink(missing_ok=True)  # a build killed while writing must not leave a stamp that vouches
@@ -69,6 +71,9 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
         if asset.is_file():
             files[f"_static/{asset.name}"] = asset
     files["_static/pygments.css"] = pygments_css()
+    files["404.html"] = not_found_page(project.config.title, run.base_url)
+    if project.config.options.headers:
+        files["_headers"] = HEADERS.encode()
     files.update(runtime_files())
     files.update(libraries)
     sync_folder(folder, files)

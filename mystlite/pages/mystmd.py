@@ -141,6 +141,7 @@ class MystRun:
 
     def __init__(self, project: Project, work: Path, reporter: Reporter, base_url: str | None, strict: bool = False):
         self.project, self.reporter, self.strict = project, reporter, strict
+        self.base_url = base_url
         root = project.root
         files = _source_files(root, project.config.options.output, _script_plugins(project))
         config_bytes, self.ours = mirror_config(project, reporter)

@@ -46,7 +46,9 @@ export function createEditor(host, { text, label, run, changed, ask }) {
     help.hidden = false;
     help.textContent = "Looking it up…";
     const reply = await ask("help", view.state.doc.toString(), line, column);
-    help.textContent = reply && reply.text ? reply.text : "No help found here.";
+    if (!reply) help.textContent = "Help is not available: Python was restarted.";
+    else if (reply.error) help.textContent = `Help is not available: ${reply.error}`;
+    else help.textContent = reply.text || "No help found here.";
   }
 
   const before = (state) => state.sliceDoc(Math.max(0, state.selection.main.head - 1), state.selection.main.head);
