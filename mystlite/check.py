@@ -76,24 +76,32 @@ def _is_remote(url: str) -> bool:
     return parts.scheme in ("http", "https") or url.startswith("//")
 
 
-def _target(site: Path, page: Path, url: str) -> tuple[Path, str] | None:
-    """The file a relative URL of `page` names, and its fragment; None for other schemes."""
+def _target(site: Path, page: Path, url: str, base_url: str) -> tuple[Path, str] | None:
+    """The file a URL of `page` names, and its fragment; None for other schemes. An absolute path counts from
+    the site's base URL (the 404 page's links are absolute: it is served at any depth)."""
     parts = urlsplit(url)
     if parts.scheme or url.startswith("//"):
         return None
     if not parts.path:
         return page, parts.fragment
-    base = site if parts.path.startswith("/") else page.parent
-    path = (base / unquote(parts.path).lstrip("/")).resolve()
+    path_part = unquote(parts.path)
+    if path_part.startswith("/"):
+        if not path_part.startswith(base_url):
+            return site.parent / "outside-the-base-url", parts.fragment
+        path = (site / path_part[len(base_url):]).resolve()
+    else:
+        path = (page.parent / path_part).resolve()
     if path.is_dir():
         path = path / "index.html"
     return path, parts.fragment
 
 
-def check_site(site: Path, project=None, execute_problems: list[str] | None = None) -> CheckReport:
-    """Everything that would break for readers of the site in `site`; `project` (when known) adds the import
-    and secret checks, `execute_problems` the cells that failed in a build with --execute."""
+def check_site(site: Path, project=None, execute_problems: list[str] | None = None,
+               base_url: str | None = None) -> CheckReport:
+    """Everything that would break for readers of the site in `site`, served under `base_url`; `project` (when
+    known) adds the import and secret checks, `execute_problems` the cells that failed in a --execute build."""
     site = site.resolve()
+    base_url = "/" + (base_url or "").strip("/") + "/" if (base_url or "").strip("/") else "/"
     report = CheckReport(str(site))
     pages = sorted(p for p in site.rglob("*.html") if not p.relative_to(site).parts[0] in ("lite",))
     parsed: dict[Path, _Page] = {}
@@ -108,12 +116,12 @@ def check_site(site: Path, project=None, execute_problems: list[str] | None = No
                 report.problems.append(Finding("offline", f"{rel}:{line}", f"loads {url} from another host "
                                                "(readers without a network get nothing)"))
             else:
-                _check_target(site, page, url, line, rel, parsed, report, "asset")
+                _check_target(site, page, url, line, rel, parsed, report, "asset", base_url)
         for url, line in parser.links:
             if _is_remote(url):
                 report.outbound.append(f"{rel}:{line}: {url}")
             elif not url.startswith(("mailto:", "tel:", "javascript:", "data:")):
-                _check_target(site, page, url, line, rel, parsed, report, "link")
+                _check_target(site, page, url, line, rel, parsed, report, "link", base_url)
     _check_lite(site, report)
     if project is not None:
         _check_imports(site, project, report)
@@ -126,8 +134,8 @@ def check_site(site: Path, project=None, execute_problems: list[str] | None = No
 
 
 def _check_target(site: Path, page: Path, url: str, line: int, rel: str, parsed: dict, report: CheckReport,
-                  kind: str) -> None:
-    found = _target(site, page, url)
+                  kind: str, base_url: str) -> None:
+    found = _target(site, page, url, base_url)
     if found is None:
         return
     path, fragment = found

@@ -237,7 +237,8 @@ def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
         if not (folder / "index.html").is_file():
             raise MystliteError(f"{folder} is not a built site (no index.html)",
                                 hint="build it first: mystlite build, or mystlite check --build")
-    report = check_site(folder, project, problems)
+    base_url = args.base_url if args.base_url is not None else os.environ.get("BASE_URL")
+    report = check_site(folder, project, problems, base_url)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
         return 1 if report.problems else 0
