@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on, 0 for any free port (default: 8000)")
     serve.add_argument("--build", action="store_true", help="build the project first")
     serve.add_argument("--open", action="store_true", help="open the site in the default browser")
+    serve.add_argument("--watch", action="store_true",
+                       help="build, then rebuild on every change to the project and reload the open pages")
     add_build_options(serve)
 
     init = sub.add_parser(

@@ -81,6 +81,43 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             result += "/"
         return result
 
+    def do_GET(self):
+        live = self.server.live
+        if live is not None:
+            from .watch import EVENTS, LIVE_JS, SCRIPT
+
+            route = urllib.parse.urlsplit(self.path).path
+            if route == self.base_url + EVENTS:
+                return self.stream_events(live)
+            if route == self.base_url + SCRIPT:
+                return self.send_bytes(LIVE_JS.encode(), "text/javascript")
+        return super().do_GET()
+
+    def send_bytes(self, body: bytes, kind: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def stream_events(self, live) -> None:
+        """Server-sent events for one open page, until it goes away."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        seen = live.version
+        try:
+            self.wfile.write(b": connected\n\n")
+            self.wfile.flush()
+            while not self.server.stopping.is_set():
+                seen, event = live.next(seen, timeout=15)
+                self.wfile.write(live.format(*event) if event else b": keep-alive\n\n")
+                self.wfile.flush()
+        except OSError:
+            return  # the page was closed or reloaded
+
     def send_head(self):
         """A file with an ETag from its content; a folder only through its index.html (no listings).
         No Last-Modified: JupyterLite's files carry fixed times, so dates cannot tell builds apart."""
@@ -118,7 +155,14 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             self.end_headers()
             return None
         body = None
-        if gzipped:
+        if self.server.live is not None and path.endswith(".html"):  # --watch: the page listens for rebuilds
+            from .watch import inject_script
+
+            with handle:
+                body = inject_script(handle.read(), self.base_url)
+            gzipped = False
+            handle = io.BytesIO(body)
+        elif gzipped:
             with handle:
                 body = self.server.gzipped(etag, handle)
             handle = io.BytesIO(body)
@@ -149,8 +193,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 class SiteServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, *args, reporter: Reporter, isolate: bool = True, **kwargs):
+    def __init__(self, *args, reporter: Reporter, isolate: bool = True, live=None, **kwargs):
         self.reporter, self.isolate = reporter, isolate
+        self.live = live  # a watch.LiveReload with --watch
+        self.stopping = threading.Event()
         self._etags: dict[tuple, str] = {}
         self._etag_lock = threading.Lock()
         self._gzipped: dict[str, bytes] = {}  # ETag -> compressed body: each file version is compressed once
@@ -191,7 +237,7 @@ class SiteServer(http.server.ThreadingHTTPServer):
 
 
 def make_server(root: Path, host: str, port: int, base_url: str, reporter: Reporter,
-                isolate: bool = True) -> SiteServer:
+                isolate: bool = True, live=None) -> SiteServer:
     handler = functools.partial(SiteHandler, root=root.resolve(), base_url=normalize_base_url(base_url),
                                 reporter=reporter)
     if not 0 <= port <= 65535:
@@ -199,7 +245,7 @@ def make_server(root: Path, host: str, port: int, base_url: str, reporter: Repor
     if host not in LOOPBACK:
         reporter.warn(f"serving on {host}, not only on this machine: anyone who can reach it can read the site")
     try:
-        return SiteServer((host, port), handler, reporter=reporter, isolate=isolate)
+        return SiteServer((host, port), handler, reporter=reporter, isolate=isolate, live=live)
     except (OSError, OverflowError) as err:
         reason = getattr(err, "strerror", None) or str(err)
         raise MystliteError(f"cannot listen on {host}:{port}: {reason}",
@@ -210,18 +256,37 @@ def serve_command(args: argparse.Namespace, reporter: Reporter) -> int:
     from .site import build_site, site_folder
 
     base_url = args.base_url if args.base_url is not None else os.environ.get("BASE_URL")
-    if args.build:
-        site = build_site(args.path, reporter, base_url=base_url, cache_dir=args.cache_dir, strict=args.strict,
+    watching = getattr(args, "watch", False)
+    if watching and not any((args.path / name).is_file() for name in ("myst.yml", "myst.yaml")):
+        raise MystliteError("--watch needs a project folder (with myst.yml), not a built site", Where(args.path))
+
+    def build():
+        return build_site(args.path, reporter, base_url=base_url, cache_dir=args.cache_dir, strict=args.strict,
                           offline=args.offline, execute=args.execute)
-        root = site.output
+
+    if args.build or watching:
+        root = build().output
     else:
         root = site_folder(args.path)
     if not root.is_dir():
         raise MystliteError("no built site here yet", Where(root), hint="run `mystlite build` first, or add --build")
-    server = make_server(root, args.host, args.port, base_url, reporter)
+    live = None
+    if watching:
+        from .watch import LiveReload
+
+        live = LiveReload()
+    server = make_server(root, args.host, args.port, base_url, reporter, live=live)
     host, port = server.server_address[:2]
     url = f"http://{host}:{port}{normalize_base_url(base_url)}"
     print(f"serving {root} at {url} (Ctrl+C to stop)", flush=True)
+    stop = threading.Event()
+    if watching:
+        from .watch import watch, watched_inputs
+
+        project = args.path.resolve()
+        threading.Thread(target=watch, daemon=True, args=(
+            project, root, lambda: watched_inputs(project), build, live, reporter, stop)).start()
+        print("watching for changes: pages rebuild and reload on save", flush=True)
     if getattr(args, "open", False):
         import webbrowser
 
@@ -231,5 +296,7 @@ def serve_command(args: argparse.Namespace, reporter: Reporter) -> int:
     except KeyboardInterrupt:
         reporter.info("stopped")
     finally:
+        stop.set()
+        server.stopping.set()
         server.server_close()
     return 0
