@@ -42,22 +42,23 @@ def plain_server(root: Path):
 
 
 def visit(context, url: str) -> tuple[int, int]:
-    """(requests, encoded body bytes) for one visit that runs the first cell."""
-    page = context.new_page()
-    client = context.new_cdp_session(page)
-    client.send("Network.enable")
+    """(requests, bytes received: encoded bodies and headers) for one visit that runs the first cell; the
+    worker's requests (pyodide, packages) count too."""
     received = {"bytes": 0, "requests": 0}
 
-    def finished(event):
-        received["bytes"] += event.get("encodedDataLength", 0)
+    def finished(request):
+        sizes = request.sizes()
+        received["bytes"] += max(sizes["responseBodySize"], 0) + max(sizes["responseHeadersSize"], 0)
         received["requests"] += 1
 
-    client.on("Network.loadingFinished", finished)
+    context.on("requestfinished", finished)
+    page = context.new_page()
     page.goto(url)
     page.locator(".cell[data-cell-index='0'] .run-cell").click()
     page.locator(".cell[data-cell-index='0'] .cell-outputs", has_text="Hello, reader").wait_for(timeout=120_000)
     page.wait_for_load_state("networkidle")
     page.close()
+    context.remove_listener("requestfinished", finished)
     return received["requests"], received["bytes"]
 
 
@@ -89,7 +90,8 @@ def main() -> None:
     mb = 1024 * 1024
     print(f"{'stats page + first cell':<26}{'first visit':>22}{'warm second visit':>24}")
     for name, ((r1, b1), (r2, b2)) in results.items():
-        print(f"{name:<26}{b1 / mb:>10.2f} MB, {r1:>3} req{b2 / mb:>12.2f} MB, {r2:>3} req")
+        print(f"{name:<26}{b1 / mb:>10.2f} MB, {r1:>3} req{b2 / 1024:>12.1f} KB, {r2:>3} req")
+    print("(python -m http.server sends no COOP/COEP: the site's service worker reloads the page once)")
     ours, theirs = results["mystlite serve"], results["python -m http.server"]
     print(f"ratio (mystlite / http.server): first {ours[0][1] / theirs[0][1]:.2f}, "
           f"warm {ours[1][1] / max(theirs[1][1], 1):.2f}")
