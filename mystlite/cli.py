@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 def add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", default=None, metavar="/SUB/",
                         help="the subpath the site will be served under, e.g. /repo/ for GitHub Pages "
-                             "(default: $BASE_URL, else /)")
+                             "(default: $BASE_URL; in GitHub Actions, /REPOSITORY/; else /)")
     parser.add_argument("--offline", action="store_true",
                         help="fail instead of warning when readers would need the network (an import nothing "
                              "provides, a package that could not be bundled)")
@@ -239,7 +239,9 @@ def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
         if not (folder / "index.html").is_file():
             raise MystliteError(f"{folder} is not a built site (no index.html)",
                                 hint="build it first: mystlite build, or mystlite check --build")
-    base_url = args.base_url if args.base_url is not None else os.environ.get("BASE_URL")
+    from .baseurl import env_base_url
+
+    base_url = args.base_url if args.base_url is not None else env_base_url()
     report = check_site(folder, project, problems, base_url)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from . import __version__
+from .baseurl import env_base_url
 from .files import WORK_DIR, file_digest, project_files, tree_digest, write_text
 
 RECORD = f"{WORK_DIR}/fingerprint.json"
@@ -65,7 +66,7 @@ def build_flags(strict: bool = False, offline: bool = False, execute: bool = Fal
 
 
 def options_key(base_url: str | None, cache_dir: Path | None, flags: list[str] | None = None) -> dict:
-    return {"base_url": base_url or os.environ.get("BASE_URL") or "", "flags": flags or [],
+    return {"base_url": base_url or env_base_url() or "", "flags": flags or [],
             "cache_dir": str(cache_dir or os.environ.get("MYSTLITE_CACHE_DIR") or ""),
             "epoch": os.environ.get("SOURCE_DATE_EPOCH") or ""}
 

@@ -255,7 +255,9 @@ def make_server(root: Path, host: str, port: int, base_url: str, reporter: Repor
 def serve_command(args: argparse.Namespace, reporter: Reporter) -> int:
     from .site import build_site, site_folder
 
-    base_url = args.base_url if args.base_url is not None else os.environ.get("BASE_URL")
+    from .baseurl import env_base_url
+
+    base_url = args.base_url if args.base_url is not None else env_base_url()
     watching = getattr(args, "watch", False)
     if watching and not any((args.path / name).is_file() for name in ("myst.yml", "myst.yaml")):
         raise MystliteError("--watch needs a project folder (with myst.yml), not a built site", Where(args.path))

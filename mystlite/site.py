@@ -16,6 +16,7 @@ from typing import Any
 from . import fingerprint
 from .cache import cache_dir as resolve_cache_dir
 from .config import load_config
+from .baseurl import env_base_url
 from .errors import MystliteError
 from .files import LEGACY_RECORD, WORK_DIR, is_skipped, sync_folder
 from .lock import project_lock
@@ -95,7 +96,7 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
 
     from .pages import finish_pages, start_pages
 
-    pages_run = start_pages(project, work, reporter, base_url or os.environ.get("BASE_URL"), strict)
+    pages_run = start_pages(project, work, reporter, base_url or env_base_url(), strict)
     try:
         executing = execute or config.options.execute
         if executing and not config.lite:

@@ -196,3 +196,18 @@ def test_keep_alive_gzip_and_caching_by_name(site, serve):
     small = conn.getresponse()
     assert small.read() == b"{}" and small.getheader("Content-Encoding") is None
     conn.close()
+
+
+def test_the_base_url_in_github_actions(monkeypatch):
+    from mystlite.baseurl import env_base_url
+
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.setenv("GITHUB_REPOSITORY", "ada/linear-algebra")
+    assert env_base_url() is None  # outside Actions, nothing is guessed
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert env_base_url() == "/linear-algebra/"  # a project site
+    monkeypatch.setenv("GITHUB_REPOSITORY", "ada/ada.github.io")
+    assert env_base_url() == "/"  # a user site
+    monkeypatch.setenv("BASE_URL", "/docs/")
+    assert env_base_url() == "/docs/"  # said explicitly: that wins
