@@ -35,10 +35,16 @@ class MystOutput:
     ours: bool  # True when our template was used, so mystlite renders the HTML
 
 
+# mystmd asks the npm registry for its latest version on every run (for an upgrade notice), whatever
+# NO_UPDATE_NOTIFIER says. It finds the registry through npm's configuration, so pointing that at a closed local
+# port keeps an offline build from reaching for the network; mystmd needs the registry for nothing else.
+NO_REGISTRY = "http://127.0.0.1:9/"
+
+
 def myst_env(base_url: str | None) -> dict[str, str]:
-    """mystmd's environment. NO_UPDATE_NOTIFIER: it would otherwise ask the npm registry for a newer version
-    on every build. BASE_URL only when a subpath is asked for."""
-    env = {**os.environ, "MYST_LANG": "PYTHON", "NO_UPDATE_NOTIFIER": "1"}
+    """mystmd's environment: no upgrade check over the network (NO_REGISTRY), Python-flavoured messages, and
+    BASE_URL only when a subpath is asked for."""
+    env = {**os.environ, "MYST_LANG": "PYTHON", "NO_UPDATE_NOTIFIER": "1", "npm_config_registry": NO_REGISTRY}
     env.pop("BASE_URL", None)
     if base_url:
         env["BASE_URL"] = base_url.rstrip("/")
