@@ -62,6 +62,9 @@ def test_lite_entry_points_open_something_useful_with_no_404(built_sample, serve
     page.wait_for_load_state("networkidle")
     page.goto(served.url("lite/notebooks/index.html?path=notebooks/stats.ipynb"))
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=KERNEL_TIMEOUT)
+    page.locator(".jp-CodeCell .cm-content").first.click()
+    page.keyboard.press("Shift+Enter")  # the kernel goes busy and idle: the app's tab icon must not 404
+    page.locator(".jp-OutputArea-output", has_text="Hello, reader").first.wait_for(timeout=KERNEL_TIMEOUT)
     page.wait_for_load_state("networkidle")
     page.goto(served.url("lite/repl/index.html?kernel=python"))
     page.wait_for_selector(".jp-CodeConsole-input .cm-content", timeout=KERNEL_TIMEOUT)
