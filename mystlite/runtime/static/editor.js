@@ -62,7 +62,9 @@ export function createEditor(host, { text, label, run, changed, ask }) {
     } },
     { key: "Tab", run: (view) => {
       if (leaving) { leaving = false; return false; }
-      if (completionStatus(view.state) === "active") return acceptCompletion(view);
+      const status = completionStatus(view.state);
+      if (status === "active") return acceptCompletion(view);
+      if (status === "pending") return true; // jedi's answer is on its way: do not ask twice
       if (view.state.selection.main.empty && AFTER_NAME.test(before(view.state))) return startCompletion(view);
       return indentMore(view);
     } },
