@@ -1,8 +1,14 @@
-"""The subpath the site will be served under, when the command line does not say."""
+"""The subpath the site is served under: its one normal form, and the default when the command line does not say."""
 
 from __future__ import annotations
 
 import os
+
+
+def normalize_base_url(base_url: str | None) -> str:
+    """'/sub/' form: leading and trailing slash; '/' for none."""
+    base = (base_url or "").strip().strip("/")
+    return f"/{base}/" if base else "/"
 
 
 def env_base_url() -> str | None:

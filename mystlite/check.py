@@ -18,6 +18,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .baseurl import normalize_base_url
+
 FILE_LIMIT = 100 * 1024 * 1024  # GitHub Pages refuses a larger file
 SITE_LIMIT = 1024 * 1024 * 1024  # and recommends no more than this in all
 LOADING = {("script", "src"), ("link", "href"), ("img", "src"), ("source", "src"), ("video", "src"),
@@ -101,7 +103,7 @@ def check_site(site: Path, project=None, execute_problems: list[str] | None = No
     """Everything that would break for readers of the site in `site`, served under `base_url`; `project` (when
     known) adds the import and secret checks, `execute_problems` the cells that failed in a --execute build."""
     site = site.resolve()
-    base_url = "/" + (base_url or "").strip("/") + "/" if (base_url or "").strip("/") else "/"
+    base_url = normalize_base_url(base_url)
     report = CheckReport(str(site))
     pages = sorted(p for p in site.rglob("*.html") if not p.relative_to(site).parts[0] in ("lite",))
     parsed: dict[Path, _Page] = {}

@@ -227,7 +227,9 @@ def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
     from .site import build_site, load_checked, site_folder
 
     project, problems = None, None
-    is_project = any((args.path / name).is_file() for name in ("myst.yml", "myst.yaml"))
+    from .config import project_config_file
+
+    is_project = project_config_file(args.path) is not None
     if args.build:
         site = build_site(args.path, Reporter(quiet=True) if args.json else reporter, base_url=args.base_url,
                           cache_dir=args.cache_dir, strict=False, offline=args.offline, execute=args.execute)

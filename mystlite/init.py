@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from .config import project_config_file
 from .errors import MystliteError
 
 MYSTLITE_SECTION = """\
@@ -143,7 +144,7 @@ def init_project(folder: Path, gh_pages: bool = False, headers: str | None = Non
     """Create or extend the project in `folder`. `headers`: "netlify" or "cloudflare"."""
     folder = folder.resolve()
     result = InitResult()
-    config = next((folder / name for name in ("myst.yml", "myst.yaml") if (folder / name).is_file()), None)
+    config = project_config_file(folder)
     if config is None:
         if folder.exists() and any(p for p in folder.iterdir() if not p.name.startswith(".")) and not force:
             raise MystliteError(f"{folder} has files but no myst.yml; mystlite init starts projects only in an "

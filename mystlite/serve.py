@@ -14,6 +14,7 @@ import threading
 import urllib.parse
 from pathlib import Path
 
+from .baseurl import normalize_base_url
 from .errors import MystliteError, Where
 from .files import file_digest
 from .log import Reporter
@@ -41,12 +42,6 @@ MIN_GZIP = 1024
 # a new build gives a new name, so these may be cached for good; everything else is revalidated
 HASHED = re.compile(r"(?:[.-][0-9a-f]{7,64})\.(?:js|mjs|css|png|jpg|jpeg|gif|svg|webp|woff2?|ttf|json|wasm)$")
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-def normalize_base_url(base_url: str | None) -> str:
-    """'/sub/' form: leading and trailing slash; '/' for none."""
-    base = (base_url or "").strip().strip("/")
-    return f"/{base}/" if base else "/"
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
@@ -259,7 +254,9 @@ def serve_command(args: argparse.Namespace, reporter: Reporter) -> int:
 
     base_url = args.base_url if args.base_url is not None else env_base_url()
     watching = getattr(args, "watch", False)
-    if watching and not any((args.path / name).is_file() for name in ("myst.yml", "myst.yaml")):
+    from .config import project_config_file
+
+    if watching and project_config_file(args.path) is None:
         raise MystliteError("--watch needs a project folder (with myst.yml), not a built site", Where(args.path))
 
     def build():

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import fingerprint
 from .cache import cache_dir as resolve_cache_dir
-from .config import load_config
+from .config import load_config, project_config_file
 from .baseurl import env_base_url
 from .errors import MystliteError
 from .files import LEGACY_RECORD, WORK_DIR, is_skipped, sync_folder
@@ -235,7 +235,7 @@ def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[
 
 def site_folder(path: Path) -> Path:
     """A project folder's output, or a folder that already is a built site."""
-    if any((path / name).is_file() for name in ("myst.yml", "myst.yaml")):
+    if project_config_file(path) is not None:
         config = load_config(path)
         return config.options.output
     if not path.is_dir():

@@ -11,7 +11,8 @@ from .jupyter import describe, project_jupyter
 from .options import Options, PyodideSource, read_options
 from .yamlfile import YamlDoc, key_name, load_with_extends
 
-__all__ = ["Config", "Options", "PyodideSource", "load_config", "find_config_file", "CONFIG_NAMES"]
+__all__ = ["Config", "Options", "PyodideSource", "load_config", "find_config_file", "project_config_file",
+           "CONFIG_NAMES"]
 
 CONFIG_NAMES = ("myst.yml", "myst.yaml")
 TOP_KEYS = ("version", "project", "site", "extends", "mystlite")
@@ -51,14 +52,19 @@ class Config:
         return self.doc.where(path)
 
 
+def project_config_file(folder: Path) -> Path | None:
+    """The folder's myst.yml (or myst.yaml), or None when the folder is not a MyST project."""
+    return next((folder / name for name in CONFIG_NAMES if (folder / name).is_file()), None)
+
+
 def find_config_file(root: Path) -> Path:
     if root.is_file():
         raise MystliteError("expected a project folder that contains myst.yml, not a file", Where(root))
     if not root.is_dir():
         raise MystliteError("project folder not found", Where(root))
-    for name in CONFIG_NAMES:
-        if (root / name).is_file():
-            return root / name
+    found = project_config_file(root)
+    if found is not None:
+        return found
     raise MystliteError(f"no myst.yml found in {root.resolve()} (looked for {' or '.join(CONFIG_NAMES)})")
 
 

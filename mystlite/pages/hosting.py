@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import html
 
+from ..baseurl import normalize_base_url
+
 HEADERS = """\
 # Written by mystlite (mystlite.headers) for Netlify and Cloudflare Pages, which read _headers from the site.
 /*
@@ -22,7 +24,7 @@ HEADERS = """\
 def not_found_page(title: str, base_url: str | None) -> bytes:
     """The host serves this page at whatever depth the missing path had: its links are absolute, from the
     site's base URL, and it uses the site's own stylesheet and theme."""
-    base = "/" + (base_url or "").strip("/") + "/" if (base_url or "").strip("/") else "/"
+    base = normalize_base_url(base_url)
     name = html.escape(title)
     return f"""<!DOCTYPE html>
 <html lang="en">
