@@ -135,7 +135,7 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
                                     scan_site(project, contents_py))
         lite.offline, lite.offline_note = offline_truth(dist, reporter, offline_required)
         lite.page_packages = dist.needs.page_packages if dist.needs else {}
-        run_pages = execute_staged(project, dist, work, reporter, strict) if execute else None
+        run_pages = StagedExecution(project, work, reporter, strict) if execute else None
         with reporter.step("JupyterLite bundle"):
             bundle = build_lite(project, dist, work, reporter, after_stage=run_pages)
         lite.executed = run_pages.result if run_pages else None
@@ -146,30 +146,33 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
     return lite
 
 
-def execute_staged(project: Project, dist, work: Path, reporter: Reporter, strict: bool):
-    """A callback for build_lite that runs the compute pages in the staged bundle, then writes the outputs into
-    its notebooks; `.result` holds the Executed run afterwards."""
-    from .execute import execute_pages, write_outputs
+class StagedExecution:
+    """build_lite's after_stage step for --execute: run the compute pages in the staged bundle, then write the
+    outputs into its notebooks. `result` holds the run afterwards (None when nothing could run)."""
 
-    def run(src: Path, drive) -> None:
+    def __init__(self, project: Project, work: Path, reporter: Reporter, strict: bool):
+        self.project, self.work, self.reporter, self.strict = project, work, reporter, strict
+        self.result = None
+
+    def __call__(self, src: Path, drive) -> None:
+        from .execute import execute_pages, write_outputs
+
         pyodide_dir = src / "static" / "pyodide"
         if not (pyodide_dir / "pyodide-lock.json").is_file():
-            reporter.warn("--execute needs the site's own pyodide (mystlite.pyodide is a CDN); nothing was executed")
+            self.reporter.warn("--execute needs the site's own pyodide (mystlite.pyodide is a CDN); nothing was "
+                               "executed")
             return
-        executed = execute_pages(project, pyodide_dir, src / "contents", drive.notebooks, work, reporter,
-                                 project.config.options.execute_timeout)
-        if executed.problems and strict:
+        executed = execute_pages(self.project, pyodide_dir, src / "contents", drive.notebooks, self.work,
+                                 self.reporter, self.project.config.options.execute_timeout)
+        if executed.problems and self.strict:
             raise MystliteError(f"{len(executed.problems)} cell(s) failed at build time (--strict): "
                                 + "; ".join(executed.problems),
                                 hint="tag a cell that is meant to raise with raises-exception, or skip it with "
                                      "skip-execution")
         for problem in executed.problems:
-            reporter.warn(problem)
-        write_outputs(src / "contents", drive.notebooks, executed, reporter)
-        run.result = executed
-
-    run.result = None
-    return run
+            self.reporter.warn(problem)
+        write_outputs(src / "contents", drive.notebooks, executed, self.reporter)
+        self.result = executed
 
 
 def offline_truth(dist, reporter: Reporter, offline_required: bool) -> tuple[bool, str]:

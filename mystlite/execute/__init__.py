@@ -38,6 +38,7 @@ class PageRun:
 
     outputs: list[list[dict] | None]
     problems: list[str] = field(default_factory=list)  # "page: cell N raised ValueError: …"
+    finished: bool = True  # False when stopped (timeout) or crashed: such a run is not cached
 
 
 @dataclass
@@ -66,7 +67,7 @@ def execute_pages(project, pyodide_dir: Path, drive: Path, notebooks: dict[str, 
     folder and drive; pages whose inputs are unchanged come from the cache without running."""
     from ..pyodide.imports import page_cells
 
-    generated = {notebook for notebook in notebooks.values()}
+    generated = set(notebooks.values())
     environment = _environment_digest(pyodide_dir, drive, generated, timeout)
     cache = work / "execute"
     executed = Executed()
@@ -96,7 +97,7 @@ def execute_pages(project, pyodide_dir: Path, drive: Path, notebooks: dict[str, 
                 for (page, _cells, _job, key), run in zip(queue, runs):
                     executed.pages[page.path] = run
                     executed.ran += 1
-                    if not any("timed out" in p or "could not run" in p for p in run.problems):
+                    if run.finished:
                         write_text(cache / f"{key}.json",
                                    json.dumps({"outputs": run.outputs, "problems": run.problems}))
     return executed
@@ -200,12 +201,14 @@ def _run_page(node: _Node, job: dict, cells, timeout: float) -> tuple[PageRun, b
         node.send(job)
     except OSError as err:
         run.problems.append(f"{job['page']}: the page could not run in pyodide: {err}")
+        run.finished = False
         node.stop()
         return run, False
     current, deadline = None, time.monotonic() + START_SECONDS + timeout
     while True:
         message = node.message(deadline)
         if message is None:
+            run.finished = False
             if time.monotonic() < deadline:  # the process ended
                 run.problems.append(f"{job['page']}: the page could not run in pyodide: {node.failure()}")
             elif current is None:

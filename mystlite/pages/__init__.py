@@ -54,7 +54,7 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     stamp_file.unlink(missing_ok=True)  # a build killed while writing must not leave a stamp that vouches
     uses = _node_types(myst.site_dir)
     libraries: dict[str, Path | bytes] = {}
-    computes = any(p.compute for p in project.pages)  # LaTeX outputs of the reader's code need KaTeX too
+    computes = bool(project.compute_pages)  # LaTeX outputs of the reader's code need KaTeX too
     katex = katex_files(cache, reporter, script=computes) if computes or uses & {"math", "inlineMath"} else None
     libraries.update(katex or {})
     if computes:  # the cell editor and Markdown outputs, loaded when used
