@@ -58,7 +58,7 @@ def test_tab_completes_and_shift_tab_shows_help_from_the_live_namespace(stats):
     option = page.locator(".cm-tooltip-autocomplete li")
     option.first.wait_for(timeout=TIMEOUT)
     assert option.all_inner_texts() == ["mean"]
-    page.keyboard.press("Tab")  # accepts
+    page.keyboard.press("Tab")  # accepts at once, even right after the list opened
     page.wait_for_function("document.querySelectorAll('.cell[data-executable=\"true\"]')[1].editor.text()"
                            ".endsWith('coursekit.mean')", timeout=TIMEOUT)
     page.locator(".cm-tooltip-autocomplete").wait_for(state="detached", timeout=TIMEOUT)

@@ -63,7 +63,8 @@ export function createEditor(host, { text, label, run, changed, ask }) {
     { key: "Tab", run: (view) => {
       if (leaving) { leaving = false; return false; }
       const status = completionStatus(view.state);
-      if (status === "active") return acceptCompletion(view);
+      // a list is open: Tab accepts, and never moves the focus out of the editor
+      if (status === "active") return acceptCompletion(view) || true;
       if (status === "pending") return true; // jedi's answer is on its way: do not ask twice
       if (view.state.selection.main.empty && AFTER_NAME.test(before(view.state))) return startCompletion(view);
       return indentMore(view);
@@ -82,7 +83,9 @@ export function createEditor(host, { text, label, run, changed, ask }) {
       extensions: [
         keys, history(), drawSelection(), indentOnInput(), bracketMatching(), closeBrackets(),
         indentUnit.of("    "), EditorState.tabSize.of(4), python(), syntaxHighlighting(classHighlighter),
-        autocompletion({ override: [complete], activateOnTyping: false, icons: false }),
+        // the list opens only when the reader asks (Tab), so CodeMirror's guard against an accidental accept
+        // right after it opens (75 ms) only swallowed a quick second Tab
+        autocompletion({ override: [complete], activateOnTyping: false, icons: false, interactionDelay: 0 }),
         keymap.of([...closeBracketsKeymap, ...completionKeymap, ...historyKeymap, ...defaultKeymap]),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) changed(update.state.doc.toString());
