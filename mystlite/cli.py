@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--open", action="store_true", help="open the site in the default browser")
     serve.add_argument("--watch", action="store_true",
                        help="build, then rebuild on every change to the project and reload the open pages")
+    serve.add_argument("--restart-mystmd", action="store_true",
+                       help="with --watch: run a new mystmd for every rebuild instead of keeping one alive (slower; "
+                            "for when the kept one misbehaves)")
     add_build_options(serve)
 
     init = sub.add_parser(

@@ -92,13 +92,18 @@ def _executable(path: Path) -> bool:
     return bool(path.stat().st_mode & 0o100)
 
 
-def sync_folder(folder: Path, wanted: dict[str, Path | bytes | Link], keep: tuple[str, ...] = ()) -> int:
+def sync_folder(folder: Path, wanted: dict[str, Path | bytes | Link], keep: tuple[str, ...] = (),
+                changes: list[tuple[str, str]] | None = None) -> int:
     """Make folder hold exactly `wanted` (relative paths in `keep`, and what is below them, are left alone);
-    returns the change count."""
+    returns the change count. `changes` collects ("added" | "changed" | "removed", relative path)."""
     folder.mkdir(parents=True, exist_ok=True)
     changed = 0
     for rel, source in wanted.items():
-        changed += write_if_changed(folder / rel, source)
+        existed = (folder / rel).exists()
+        if write_if_changed(folder / rel, source):
+            changed += 1
+            if changes is not None:
+                changes.append(("changed" if existed else "added", rel))
     wanted_paths = {(folder / rel).resolve() for rel, source in wanted.items() if not isinstance(source, Link)}
     wanted_links = {folder / rel for rel, source in wanted.items() if isinstance(source, Link)}
     for path in sorted(folder.rglob("*"), reverse=True):
@@ -108,6 +113,8 @@ def sync_folder(folder: Path, wanted: dict[str, Path | bytes | Link], keep: tupl
         if (path.is_file() or path.is_symlink()) and path.resolve() not in wanted_paths and path not in wanted_links:
             path.unlink()
             changed += 1
+            if changes is not None:
+                changes.append(("removed", rel))
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
     return changed

@@ -259,9 +259,15 @@ def serve_command(args: argparse.Namespace, reporter: Reporter) -> int:
     if watching and project_config_file(args.path) is None:
         raise MystliteError("--watch needs a project folder (with myst.yml), not a built site", Where(args.path))
 
+    myst_server = None
+    if watching and not getattr(args, "restart_mystmd", False):  # an edit costs no mystmd start-up
+        from .pages.mystserver import MystServer
+
+        myst_server = MystServer()
+
     def build():
         return build_site(args.path, reporter, base_url=base_url, cache_dir=args.cache_dir, strict=args.strict,
-                          offline=args.offline, execute=args.execute)
+                          offline=args.offline, execute=args.execute, myst_server=myst_server)
 
     if args.build or watching:
         root = build().output
@@ -298,4 +304,6 @@ def serve_command(args: argparse.Namespace, reporter: Reporter) -> int:
         stop.set()
         server.stopping.set()
         server.server_close()
+        if myst_server is not None:
+            myst_server.stop()
     return 0

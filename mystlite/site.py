@@ -68,18 +68,18 @@ def load_checked(project_dir: Path, reporter: Reporter) -> Project:
 
 def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = None,
                cache_dir: Path | None = None, strict: bool = False, offline: bool = False,
-               execute: bool = False) -> Site:
+               execute: bool = False, myst_server=None) -> Site:
     """`strict`: every mystmd problem (and with `execute`, every failing cell) is fatal. `offline`: a site that
     would need the network is an error. `execute`: run the compute pages at build time (also the option
-    mystlite.execute)."""
+    mystlite.execute). `myst_server`: a kept mystmd (pages.mystserver.MystServer) for serve --watch."""
     project = load_checked(project_dir, reporter)
     with project_lock(project.root, reporter):
         fingerprint.forget(project_dir)  # whatever happens next, the last record no longer vouches for the output
-        return _build(project, reporter, base_url, cache_dir, strict, offline, execute)
+        return _build(project, reporter, base_url, cache_dir, strict, offline, execute, myst_server)
 
 
 def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir: Path | None,
-           strict: bool, offline: bool, execute: bool) -> Site:
+           strict: bool, offline: bool, execute: bool, myst_server=None) -> Site:
     config = project.config
     project_dir = project.root
     output = config.options.output
@@ -96,7 +96,7 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
 
     from .pages import finish_pages, start_pages
 
-    pages_run = start_pages(project, work, reporter, base_url or env_base_url(), strict)
+    pages_run = start_pages(project, work, reporter, base_url or env_base_url(), strict, myst_server)
     try:
         executing = execute or config.options.execute
         if executing and not config.lite:
@@ -111,6 +111,7 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
     parts = {**lite.parts, "": pages.folder}
     changed = publish(parts, output, reporter, legacy_record=work / LEGACY_RECORD)
     fingerprint.record(project_dir, inputs, output)
+    pages_run.keep_alive()
     lite_folder = output / "lite" if "lite" in parts else None
     return Site(project, output, lite_folder, changed, lite.offline, lite.tasks_run, lite.offline_note,
                 executed.ran if executed else 0, executed.problems if executed else [])

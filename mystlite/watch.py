@@ -92,7 +92,7 @@ def snapshot(root: Path, output: Path, extra: list[Path]) -> dict[str, tuple[int
 
 
 def watch(root: Path, output: Path, extra: Callable[[], list[Path]], rebuild: Callable[[], None],
-          live: LiveReload, reporter: Reporter, stop: threading.Event, interval: float = 0.25) -> None:
+          live: LiveReload, reporter: Reporter, stop: threading.Event, interval: float = 0.1) -> None:
     """Poll until `stop`; rebuild after each change (once the editor has finished writing)."""
     last = snapshot(root, output, extra())
     while not stop.wait(interval):

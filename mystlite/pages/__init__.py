@@ -18,6 +18,7 @@ from ..runtime.libraries import EDITOR_PACKAGES, MARKDOWN_IT, runtime_libraries
 from ..runtime import SITE_ROOT as RUNTIME_ROOT_DIR, STATIC as RUNTIME_DIR, runtime_files
 from .assets import KATEX_VERSION, MERMAID_VERSION, katex_files, mermaid_files
 from .mystmd import MystRun, render_demos
+from .mystserver import MystServer
 
 THEME_DIR = Path(__file__).parent / "theme"
 RENDERER_VERSION = "2"  # with the renderer's code digest: a changed renderer renders unchanged JSON again
@@ -28,9 +29,11 @@ class PagesBuild:
     folder: Path  # the rendered site root (pages, build/ assets, _static/ theme)
 
 
-def start_pages(project: Project, work: Path, reporter: Reporter, base_url: str | None, strict: bool = False) -> MystRun:
-    """Start mystmd (in the background, when pages changed). `strict`: every mystmd problem is fatal."""
-    return MystRun(project, work, reporter, base_url, strict)
+def start_pages(project: Project, work: Path, reporter: Reporter, base_url: str | None, strict: bool = False,
+                myst_server: MystServer | None = None) -> MystRun:
+    """Start mystmd (in the background, when pages changed). `strict`: every mystmd problem is fatal.
+    `myst_server`: a kept mystmd process that takes one-page edits (serve --watch)."""
+    return MystRun(project, work, reporter, base_url, strict, myst_server)
 
 
 def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_data, cache: Path,

@@ -6,6 +6,7 @@ must survive a failed page build. The mirror's myst.yml is the merged config wit
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -21,10 +22,12 @@ from ..files import Link, project_files, sync_folder, write_text
 from ..log import Reporter
 from ..node import find_node
 from ..project import Project
+from .mystserver import MystServer, page_face
 
 TEMPLATE_DIR = Path(__file__).parent / "template"
 # mystmd's own line prefixes for problems: ⛔️ error, ⚠️ warning
 ERROR_MARK, WARNING_MARK = "⛔️", "⚠️"
+KEPT_TIMEOUT = 600.0  # a kept mystmd's rebuild of one page (minutes only for huge books)
 IGNORED_WARNINGS = ("extra key ignored: jupyter", "extra key ignored: thebe", "extra key ignored: mystlite")
 
 
@@ -143,11 +146,13 @@ def mirror_config(project: Project, reporter: Reporter) -> tuple[bytes, bool]:
 
 
 class MystRun:
-    """One mystmd run on the mirror, started in the background so the lite bundle builds meanwhile."""
+    """One mystmd run on the mirror, started in the background so the lite bundle builds meanwhile. With a
+    kept `server` (serve --watch), a one-page edit is left to that process instead of a new `myst build`."""
 
-    def __init__(self, project: Project, work: Path, reporter: Reporter, base_url: str | None, strict: bool = False):
+    def __init__(self, project: Project, work: Path, reporter: Reporter, base_url: str | None, strict: bool = False,
+                 server: MystServer | None = None):
         self.project, self.reporter, self.strict = project, reporter, strict
-        self.base_url = base_url
+        self.base_url, self.server = base_url, server
         root = project.root
         files = _source_files(root, project.config.options.output, _script_plugins(project))
         config_bytes, self.ours = mirror_config(project, reporter)
@@ -162,20 +167,38 @@ class MystRun:
         anchor = root.parents[depth - 1] if depth else root
         everything.update({os.path.relpath(target, anchor): target for target in outside})
         self.stamp, self.want = work / "pages-src.ok", f"{base_url or ''} strict={strict}"
+        self.env = myst_env(base_url)
+        self.server_key = "\n".join([str(mirror), self.want, hashlib.sha256(config_bytes).hexdigest()])
+        kept = server is not None and server.key == self.server_key and server.wait_ready()
+        if server is not None and not kept:
+            server.stop()  # before the mirror changes: it must not rebuild alongside `myst build`
+        mark = server.mark() if kept else None
         # the stamp goes before the mirror changes: a build killed in between must not leave it vouching
         stamp_ok = self.stamp.is_file() and self.stamp.read_text() == self.want
         self.stamp.unlink(missing_ok=True)
-        changed = sync_folder(top, everything, keep=(f"{prefix}/_build".lstrip("/"),))
+        changes: list[tuple[str, str]] = []
+        changed = sync_folder(top, everything, keep=(f"{prefix}/_build".lstrip("/"),), changes=changes)
         self.site_dir, self.html_dir = mirror / "_build" / "site", mirror / "_build" / "html"
         self.proc: subprocess.Popen | None = None
+        self.kept_edit: tuple[tuple[int, int], Path] | None = None
+        self.started = time.perf_counter()
         if not changed and stamp_ok and (self.site_dir / "config.json").is_file():
             write_text(self.stamp, self.want)
             return
-        node = find_node()
-        env = myst_env(base_url)
-        self.started = time.perf_counter()
-        self.proc = proc.popen([node, str(myst_script()), "build", "--html"], cwd=mirror, env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if kept and stamp_ok and len(changes) == 1 and changes[0][0] == "changed":
+            path = (top / changes[0][1]).resolve()
+            location = "/" + path.relative_to(mirror.resolve()).as_posix() if mirror.resolve() in path.parents else ""
+            if location not in server.faces:  # read now: mystmd waits 0.1 s for a write to settle
+                server.faces[location] = page_face(self.site_dir, location)
+            self.kept_edit = (mark, path, location)
+            return
+        if server is not None:
+            server.stop()
+        self._start_build()
+
+    def _start_build(self) -> None:
+        self.proc = proc.popen([find_node(), str(myst_script()), "build", "--html"], cwd=self.mirror, env=self.env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def cancel(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -183,17 +206,40 @@ class MystRun:
             self.proc.wait()
 
     def wait(self) -> MystOutput:
+        if self.kept_edit is not None:
+            mark, path, location = self.kept_edit
+            done, lines = self.server.wait_rebuilt(mark, path, timeout=KEPT_TIMEOUT)
+            face = page_face(self.site_dir, location) if done else None
+            if done and face is not None and face == self.server.faces.get(location):
+                return self._finish("\n".join(lines), 0)
+            if done:
+                self.reporter.detail("  the page's title or labels changed: other pages need `myst build`")
+            else:
+                self.reporter.detail("  the kept mystmd did not rebuild; running `myst build`")
+                for line in lines[-20:]:
+                    self.reporter.detail(f"  kept mystmd: {line}")
+            self.server.stop()
+            self._start_build()
         if self.proc is None:
             return MystOutput(self.site_dir, self.html_dir, self.ours)
         text, _ = self.proc.communicate()
-        reporter, root = self.reporter, self.project.root
         for line in text.splitlines():
-            reporter.detail(f"  mystmd: {line}")
+            self.reporter.detail(f"  mystmd: {line}")
+        return self._finish(text, self.proc.returncode)
+
+    def keep_alive(self) -> None:
+        """After the pages were rendered (its first build rewrites the JSON): the next edit goes to a kept
+        mystmd process."""
+        if self.server is not None and self.ours:
+            self.server.start(self.mirror, self.env, self.server_key)
+
+    def _finish(self, text: str, returncode: int) -> MystOutput:
+        reporter, root = self.reporter, self.project.root
         # messages name the mirror; the user knows the project folder
         text = text.replace(str(self.mirror.resolve()), str(root)).replace(str(self.mirror), str(root))
         problems = [(ERROR_MARK in line, clean(line, root)) for line in text.splitlines()
                     if ERROR_MARK in line or (WARNING_MARK in line and not any(w in line for w in IGNORED_WARNINGS))]
-        if self.proc.returncode != 0:  # only where `myst build` itself fails does the build fail
+        if returncode != 0:  # only where `myst build` itself fails does the build fail
             errors = [message for is_error, message in problems if is_error]
             for extra in errors[1:]:
                 reporter.error(extra)
