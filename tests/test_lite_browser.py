@@ -53,10 +53,19 @@ def test_lite_entry_points_open_something_useful_with_no_404(built_sample, serve
     page = browser.page
     missing = []
     page.on("response", lambda r: r.status >= 400 and missing.append(f"{r.status} {r.url}"))
+    links: set[str] = set()
+
+    def collect() -> None:  # every link in the app's chrome and listings, followed after the visits
+        links.update(page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"))
+
     page.goto(served.url("lite/"))  # JupyterLite's root opens the file list (tree), which ships
     page.wait_for_url("**/lite/tree/**", timeout=KERNEL_TIMEOUT)
     page.get_by_text("notebooks", exact=True).first.wait_for(timeout=KERNEL_TIMEOUT)
     page.wait_for_load_state("networkidle")
+    collect()
+    page.get_by_text("notebooks", exact=True).first.dblclick()  # into a folder: its files' links too
+    page.get_by_text("stats.ipynb").first.wait_for(timeout=KERNEL_TIMEOUT)
+    collect()
     page.goto(served.url("lite/notebooks/"))  # no ?path=: the list, not a blank page
     page.wait_for_url("**/lite/tree/**", timeout=KERNEL_TIMEOUT)
     page.wait_for_load_state("networkidle")
@@ -66,10 +75,16 @@ def test_lite_entry_points_open_something_useful_with_no_404(built_sample, serve
     page.keyboard.press("Shift+Enter")  # the kernel goes busy and idle: the app's tab icon must not 404
     page.locator(".jp-OutputArea-output", has_text="Hello, reader").first.wait_for(timeout=KERNEL_TIMEOUT)
     page.wait_for_load_state("networkidle")
+    collect()
     page.goto(served.url("lite/repl/index.html?kernel=python"))
     page.wait_for_selector(".jp-CodeConsole-input .cm-content", timeout=KERNEL_TIMEOUT)
     page.wait_for_load_state("networkidle")
+    collect()
     assert missing == []  # favicons included
+    own = sorted(link for link in links if link.startswith(served.url("lite/")))
+    assert any("/lite/tree" in link for link in own) and any("stats.ipynb" in link for link in own), links
+    broken = [f"{page.request.get(link).status} {link}" for link in own if page.request.get(link).status >= 400]
+    assert broken == []
     # JupyterLite keeps loading chunks after the network goes quiet, and each goto cuts some short (reported as
     # failed by its service worker): here the checks are no 4xx/5xx and nothing off 127.0.0.1
     assert browser.off_host == []

@@ -198,6 +198,35 @@ def test_keep_alive_gzip_and_caching_by_name(site, serve):
     conn.close()
 
 
+def test_brotli_when_the_browser_takes_it(site, serve):
+    import brotli
+
+    script = "const answer = 42;\n" * 400
+    (site / "lite" / "app.js").write_text(script)
+    served = serve(site)
+    host, port = served.server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=5)
+    tags = {}
+    for accept, encoding in (("gzip, deflate, br, zstd", "br"), ("gzip;q=1.0, deflate", "gzip")):
+        conn.request("GET", "/lite/app.js", headers={"Accept-Encoding": accept})
+        response = conn.getresponse()
+        body = response.read()
+        assert response.getheader("Content-Encoding") == encoding
+        tags[encoding] = response.getheader("ETag")
+    assert brotli.decompress(_get(conn, "/lite/app.js", "br")).decode() == script
+    assert tags["br"] != tags["gzip"]  # each representation has its own strong ETag
+    conn.request("GET", "/lite/app.js", headers={"Accept-Encoding": "br", "If-None-Match": tags["br"]})
+    revalidated = conn.getresponse()
+    revalidated.read()
+    assert revalidated.status == 304
+    conn.close()
+
+
+def _get(conn, path: str, accept: str) -> bytes:
+    conn.request("GET", path, headers={"Accept-Encoding": accept})
+    return conn.getresponse().read()
+
+
 def test_the_base_url_in_github_actions(monkeypatch):
     from mystlite.baseurl import env_base_url
 

@@ -72,8 +72,11 @@ def jupyter_lite_json(project: Project, dist: Distribution, drive: DriveContents
             # lite/ opens the file list, and every app's favicon is one that ships (the defaults point at lab/)
             "appUrl": "./tree",
             "faviconUrl": "./tree/favicon.ico",
-            # the notebook app swaps its tab icon for static/favicons/*.ico, which JupyterLite does not ship
-            "disabledExtensions": ["@jupyter-notebook/notebook-extension:tab-icon"],
+            # the notebook app swaps its tab icon for static/favicons/*.ico, which JupyterLite does not ship; the
+            # tree app writes the open folder into the URL as tree/FOLDER, which a static host answers with 404
+            # on reload
+            "disabledExtensions": ["@jupyter-notebook/notebook-extension:tab-icon",
+                                   "@jupyter-notebook/application-extension:tree-updater"],
             "contentsStorageName": f"mystlite {project.config.title} {contents_version(drive)}",
             "litePluginSettings": {PYODIDE_KERNEL_PLUGIN_ID: kernel_settings(dist)},
         },
