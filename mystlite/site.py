@@ -104,7 +104,8 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
         lite = build_lite_part(project, work, reporter, cache_dir, offline, executing, strict)
         executed = lite.executed
         pages = finish_pages(pages_run, work, lite.notebooks,
-                             lambda page: page_data(config, page, lite.notebooks, lite.page_packages),
+                             lambda page, **extra: page_data(config, page, lite.notebooks, lite.page_packages,
+                                                             **extra),
                              resolve_cache_dir(cache_dir), executed and executed.outputs())
     finally:
         pages_run.cancel()
@@ -172,7 +173,10 @@ class StagedExecution:
                                      "skip-execution")
         for problem in executed.problems:
             self.reporter.warn(problem)
-        write_outputs(src / "contents", drive.notebooks, executed, self.reporter)
+        from .exercises import page_exercises
+
+        hidden = {page.path: page_exercises(page).checks for page in self.project.compute_pages}
+        write_outputs(src / "contents", drive.notebooks, executed, self.reporter, hidden)
         self.result = executed
 
 
@@ -219,8 +223,10 @@ def external_inputs(config) -> list[Path]:
     return sorted({p for p in paths if config.root not in Path(p).resolve().parents})
 
 
-def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[str]] | None = None) -> str:
-    """What the in-page runtime and later connectors read: compute on/off and the (secret-free) jupyter config."""
+def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[str]] | None = None,
+              checks: str | None = None) -> str:
+    """What the in-page runtime and later connectors read: compute on/off and the (secret-free) jupyter config.
+    `checks`: the site path of the page's exercise checks."""
     from .runtime import DRIVE_INDEX
 
     if config.jupyter is None:
@@ -233,6 +239,10 @@ def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[
         data.update(runtime=True, notebook=notebooks.get(page.path, page.path), drive=DRIVE_INDEX)
         if (packages or {}).get(page.path):  # loaded while Python starts, and only what this page imports
             data["packages"] = packages[page.path]
+        if checks:
+            data["checks"] = checks
+            if config.options.solution_after:
+                data["solution_after"] = config.options.solution_after
     # "</" must not close the <script> element the JSON is embedded in
     return json.dumps(data, sort_keys=True).replace("</", "<\\/")
 

@@ -48,6 +48,7 @@ class Options:
     execute: bool = False  # run the compute pages in pyodide at build time (also `build --execute`)
     execute_timeout: float = 60.0  # seconds a cell may run at build time
     headers: str | None = None  # "netlify" | "cloudflare": publish the host's _headers file
+    solution_after: int = 0  # mystlite.exercises.solution_after: attempts before a checked solution opens
 
     def to_json(self) -> dict:
         return {
@@ -61,12 +62,14 @@ class Options:
             "execute": self.execute,
             "execute_timeout": self.execute_timeout,
             "headers": self.headers,
+            "exercises": {"solution_after": self.solution_after},
         }
 
 
 HEADER_HOSTS = ("netlify", "cloudflare")  # hosts that read a _headers file from the published folder
 OPTION_KEYS = ("wheels", "packages", "contents", "pyodide", "output", "expose_server_token", "keep_template",
-               "execute", "execute_timeout", "headers")
+               "execute", "execute_timeout", "headers", "exercises")
+EXERCISE_KEYS = ("solution_after",)
 
 
 def _string_list(value: Any, path: KeyPath, diag: Diagnostics, where: Callable) -> list[tuple[str, KeyPath]]:
@@ -205,5 +208,23 @@ def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[K
             diag.error(f"must be one of {', '.join(HEADER_HOSTS)}, not {describe(value)}", where(path),
                        key_name(path))
 
+    solution_after = 0
+    exercises = section.get("exercises")
+    if exercises is not None and not isinstance(exercises, dict):
+        path = (*base, "exercises")
+        diag.error(f"must be a mapping, not {describe(exercises)}", where(path), key_name(path))
+    elif exercises:
+        for key in exercises:
+            if key not in EXERCISE_KEYS:
+                path = (*base, "exercises", key)
+                diag.warn(f"unknown option ignored (known: {', '.join(EXERCISE_KEYS)})", where(path), key_name(path))
+        if "solution_after" in exercises:
+            value, path = exercises["solution_after"], (*base, "exercises", "solution_after")
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                solution_after = value
+            else:
+                diag.error(f"must be a whole number of attempts (0 or more), not {describe(value)}", where(path),
+                           key_name(path))
+
     return Options(tuple(wheels), tuple(packages), tuple(contents), pyodide, (root / output).resolve(), **flags,
-                   execute_timeout=timeout, headers=headers)
+                   execute_timeout=timeout, headers=headers, solution_after=solution_after)

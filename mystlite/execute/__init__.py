@@ -65,6 +65,7 @@ def execute_pages(project, pyodide_dir: Path, drive: Path, notebooks: dict[str, 
                   reporter: Reporter, timeout: float) -> Executed:
     """Run every compute page (in parallel, up to the core count) with the staged lite bundle's pyodide
     folder and drive; pages whose inputs are unchanged come from the cache without running."""
+    from ..exercises import page_exercises
     from ..pyodide.imports import page_cells
 
     generated = set(notebooks.values())
@@ -76,10 +77,11 @@ def execute_pages(project, pyodide_dir: Path, drive: Path, notebooks: dict[str, 
         if skipped_page(page):
             continue
         cells = page_cells(page)
+        checks = page_exercises(page, cells).checks  # run by the reader's runner, and by `check --execute`
         notebook = notebooks.get(page.path, page.path)
         job = {"page": page.path, "cwd": "/drive/" + "/".join(notebook.split("/")[:-1]),
-               "cells": [{"code": cell.code.lstrip("\n"), "skip": "skip-execution" in cell.tags}
-                         for cell in cells]}
+               "cells": [{"code": cell.code.lstrip("\n"), "skip": "skip-execution" in cell.tags or index in checks}
+                         for index, cell in enumerate(cells)]}
         key = hashlib.sha256(json.dumps([job, environment], sort_keys=True).encode()).hexdigest()
         saved = read_json(cache / f"{key}.json")
         if isinstance(saved, dict) and isinstance(saved.get("outputs"), list):
@@ -103,24 +105,28 @@ def execute_pages(project, pyodide_dir: Path, drive: Path, notebooks: dict[str, 
     return executed
 
 
-def write_outputs(drive: Path, notebooks: dict[str, str], executed: Executed, reporter: Reporter) -> None:
+def write_outputs(drive: Path, notebooks: dict[str, str], executed: Executed, reporter: Reporter,
+                  hidden: dict[str, set[int]] | None = None) -> None:
     """The executed outputs, written into the staged drive's notebooks (so "Open in JupyterLite" and the
-    downloaded notebook show them too). The sources are never touched: these are the build's copies."""
+    downloaded notebook show them too). The sources are never touched: these are the build's copies.
+    `hidden`: page -> code cells left out of its notebook (exercises' checks)."""
     for page, run in sorted(executed.pages.items()):
+        left_out = (hidden or {}).get(page, set())
+        outputs = [o for index, o in enumerate(run.outputs) if index not in left_out]
         path = drive / notebooks.get(page, page)
         try:
             notebook = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         code = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"]
-        if len(code) != len(run.outputs):
-            reporter.warn(f"{page}: its notebook has {len(code)} code cells and {len(run.outputs)} ran; "
+        if len(code) != len(outputs):
+            reporter.warn(f"{page}: its notebook has {len(code)} code cells and {len(outputs)} ran; "
                           "the notebook keeps its stored outputs")
             continue
-        for cell, outputs in zip(code, run.outputs):
-            if outputs is not None:
-                cell["outputs"] = outputs
-                counts = [o.get("execution_count") for o in outputs if o.get("execution_count")]
+        for cell, shown in zip(code, outputs):
+            if shown is not None:
+                cell["outputs"] = shown
+                counts = [o.get("execution_count") for o in shown if o.get("execution_count")]
                 cell["execution_count"] = counts[0] if counts else None
         write_text(path, json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
 

@@ -62,16 +62,37 @@ def for_lite_kernel(ipynb: bytes) -> bytes:
     return (json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
+def without_cells(ipynb: bytes, hidden: set[int]) -> bytes:
+    """The notebook without the code cells at these indices (among its code cells): exercises' checks."""
+    if not hidden:
+        return ipynb
+    notebook = json.loads(ipynb)
+    code = 0
+    kept = []
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "code":
+            code += 1
+            if code - 1 in hidden:
+                continue
+        kept.append(cell)
+    notebook["cells"] = kept
+    return (json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
 def collect_contents(project: Project, work: Path) -> DriveContents:
+    from ..exercises import page_exercises
+
     root = project.root
     drive = DriveContents()
     for page in project.compute_pages:
+        checks = page_exercises(page).checks  # never in the reader's notebook
         if page.kind == NOTEBOOK:
-            drive.files[page.path] = for_lite_kernel(page.source.read_bytes())
+            drive.files[page.path] = without_cells(for_lite_kernel(page.source.read_bytes()), checks)
             drive.notebooks[page.path] = page.path
         elif page.kind == MD_NOTEBOOK:
             target = str(Path(page.path).with_suffix(".ipynb").as_posix())
-            drive.files[target] = for_lite_kernel(md_notebook_to_ipynb(page.source, work / "converted", drive.warnings))
+            converted = md_notebook_to_ipynb(page.source, work / "converted", drive.warnings)
+            drive.files[target] = without_cells(for_lite_kernel(converted), checks)
             drive.notebooks[page.path] = target
     config = project.config
     for index, path in enumerate(config.options.contents):

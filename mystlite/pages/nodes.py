@@ -47,6 +47,10 @@ class RenderContext:
     anywidget: bool = False  # the page has an {anywidget}: load the script that renders them
     read_asset: Callable[[str], str | None] = lambda path: None  # the text of a mystmd public file
     headings: list[tuple[int, str, str]] = field(default_factory=list)  # (depth, id, text) for the outline
+    code_index: int = 0  # executable cells so far, hidden checks included: the page_cells order
+    exercise: dict | None = None  # the exercise being rendered: {"check": index of its check cell}
+    checks: dict[int, str] = field(default_factory=dict)  # check cell index -> its code (never in the HTML)
+    checked_exercises: set[str] = field(default_factory=set)  # ids of exercises with a check: solutions fold
 
 
 def esc(text) -> str:
@@ -145,6 +149,17 @@ def r_cell(node, ctx):
     outputs = next((c for c in node.get("children", []) if c.get("type") == "outputs"), None)
     rest = [c for c in node.get("children", []) if c is not code and c is not outputs]
     executable = bool(code and code.get("executable"))
+    if executable:
+        ctx.code_index += 1
+        tags = (node.get("data") or {}).get("tags") or []
+        if ctx.exercise is not None and "check" in tags and "check" not in ctx.exercise:
+            # an exercise's check: never shown; the runner loads it from a file of its own
+            ctx.exercise["check"] = ctx.code_index - 1
+            ctx.checks[ctx.code_index - 1] = code.get("value", "")
+            if ctx.executed is not None:
+                ctx.executed_cells += 1
+            ctx.cells += 1
+            return ""
     source = _fold(r_code(code, ctx), code, "Show code") if code else ""
     rendered = render(outputs, ctx) if outputs else '<div class="cell-outputs"></div>'
     if executable and ctx.executed is not None:

@@ -104,6 +104,9 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
         if ctx.cited and not ctx.bibliography_shown:
             body += references_section(ctx, _esc)
         name = page.path if page else entry.slug
+        extra = {}
+        if ctx.checks and ctx.compute:  # exercises' checks: a file of their own, loaded by the runner
+            extra["checks"] = checks_file(ctx.checks, site.files)
         for kind in sorted(ctx.unknown):
             reporter.warn(f"{name}: unknown MyST node {kind!r} rendered as its children")
         footer_ctx = RenderContext(url=ctx.url, asset=asset, katex=katex)
@@ -112,7 +115,7 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
             slug=entry.path, title=str(frontmatter.get("title") or entry.title), body=body, frontmatter=frontmatter,
             rel_root=rel_root, compute=bool(page and page.compute),
             lite_notebook=lite_notebooks.get(page.path) if page and page.compute else None,
-            footnotes=footnotes_list(ctx), page_data=page_data(page) if page else "",
+            footnotes=footnotes_list(ctx), page_data=page_data(page, **extra) if page else "",
             runtime=bool(page and page.compute and project.config.lite and ctx.cells),
             outline=ctx.headings, mermaid=ctx.mermaid, anywidget=ctx.anywidget, math=_has_math(content.get("mdast")),
             downloads=_downloads(frontmatter, asset), footer=render(footer, footer_ctx) if footer else "",
@@ -131,6 +134,19 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
         if (public / rel).is_file():
             site.files[f"build/{rel}"] = public / rel
     return site
+
+
+def checks_file(checks: dict[int, str], files: dict) -> str:
+    """The page's exercise checks, encoded (their text is in no served file), under a name from their digest."""
+    import hashlib
+
+    from ..exercises import encode_check
+
+    payload = json.dumps({str(index): encode_check(code) for index, code in sorted(checks.items())},
+                         sort_keys=True).encode()
+    name = f"_checks/{hashlib.sha256(payload).hexdigest()[:16]}.json"
+    files[name] = payload
+    return name
 
 
 def _esc(text) -> str:

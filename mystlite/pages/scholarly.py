@@ -95,9 +95,10 @@ def _title_parts(node, ctx, render):
     return title, body
 
 
-def _box(kind_class: str, node, heading: str, body: str, esc, folded: bool = False) -> str:
+def _box(kind_class: str, node, heading: str, body: str, esc, folded: bool = False, data: str = "") -> str:
     ident = node.get("html_id") or node.get("identifier")
     id_attr = f' id="{esc(ident)}"' if ident else ""
+    id_attr += data
     extra = [c for c in str(node.get("class") or "").split() if c != "dropdown"]
     classes = " ".join(["scholarly", kind_class, *extra])
     if folded:
@@ -124,14 +125,46 @@ def r_proof(node, ctx, esc, render):
 
 
 def r_exercise(node, ctx, esc, render):
-    title, body = _title_parts(node, ctx, render)
+    """An exercise; one with a hidden `check` cell gets the runner's feedback area and Reset, written at build
+    time so that nothing moves when Python arrives."""
+    outer, ctx.exercise = ctx.exercise, {}
+    try:
+        title, body = _title_parts(node, ctx, render)
+        check = ctx.exercise.get("check")
+    finally:
+        ctx.exercise = outer
     folded = "dropdown" in str(node.get("class") or "").split()
-    return _box("exercise", node, _heading("Exercise", node, title, esc), body, esc, folded)
+    data = ""
+    if check is not None:
+        data = f' data-check="{check}"'
+        ctx.checked_exercises.add(node.get("html_id") or node.get("identifier") or "")
+        if ctx.compute:
+            name = esc(node.get("enumerator") or "")
+            body += (f'<div class="exercise-bar"><button class="reset-exercise" type="button" '
+                     f'aria-label="Reset exercise {name} to its starting code">Reset exercise</button>'
+                     f'<span class="exercise-attempts"></span></div>'
+                     f'<div class="exercise-feedback" role="status" aria-live="polite"></div>')
+    return _box("exercise", node, _heading("Exercise", node, title, esc), body, esc, folded, data)
 
 
 def r_solution(node, ctx, esc, render):
     """"Solution to Exercise 3", linking to the exercise; `:class: dropdown` folds it."""
     title, body = _title_parts(node, ctx, render)  # mystmd's title already reads "Solution to Exercise 3"
     heading = f"<strong>{title}</strong>" if title else "<strong>Solution</strong>"
-    folded = "dropdown" in str(node.get("class") or "").split()
-    return _box("solution", node, heading, body, esc, folded)
+    target = _solved_exercise(node)
+    # a checked exercise's solution stays folded: the reader tries first
+    folded = "dropdown" in str(node.get("class") or "").split() or target in ctx.checked_exercises
+    return _box("solution", node, heading, body, esc, folded,
+                f' data-exercise="{esc(target)}"' if target else "")
+
+
+def _solved_exercise(node) -> str | None:
+    """The html id of the exercise a solution is for: its title's cross-reference."""
+    stack = list(node.get("children") or [])
+    while stack:
+        child = stack.pop(0)
+        if child.get("type") == "crossReference" and child.get("kind") == "exercise":
+            return child.get("html_id") or child.get("identifier")
+        if child.get("type") == "admonitionTitle":
+            stack[:0] = child.get("children") or []
+    return None

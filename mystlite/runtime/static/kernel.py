@@ -244,6 +244,28 @@ class Runner:
             sys.stderr.flush()
         return self.count
 
+    async def check(self, encoded):
+        """An exercise's hidden check, run after the reader's cells in a copy of their namespace (what it
+        defines does not leak), its output discarded. Passes when it raises nothing; an AssertionError's
+        message is the feedback."""
+        import base64
+        import io
+        import zlib
+
+        code = zlib.decompress(base64.b64decode(encoded)).decode("utf-8")
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = io.StringIO()
+        try:
+            body = compile(code, "<check>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            result = eval(body, dict(self.namespace))
+            if isinstance(result, types.CoroutineType):
+                await result
+        except BaseException as err:  # whatever the reader's code makes the check raise is feedback
+            return json.dumps({"passed": False, "ename": type(err).__name__, "message": str(err)})
+        finally:
+            sys.stdout, sys.stderr = saved
+        return json.dumps({"passed": True})
+
     def _report(self, err, filename):
         tb = err.__traceback__
         while tb is not None and tb.tb_frame.f_code.co_filename != filename:

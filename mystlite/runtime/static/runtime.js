@@ -522,6 +522,7 @@ function startWorker() {
         pending.delete(data.id);
         const failed = states.get(data.id)?.failed;
         states.delete(data.id);
+        cell.dispatchEvent(new CustomEvent("mystlite:ran", { bubbles: true, detail: { failed: Boolean(failed) } }));
         if (failed) {
           setStatus(`Error in cell ${cells.indexOf(cell) + 1}`, "error");
           stopRunAll(cell);
@@ -631,6 +632,14 @@ async function reloadIsolated() {
   }
   location.reload();
   return true;
+}
+
+// Exercises with a hidden check: loaded only on pages that have them.
+if (page.checks) {
+  import("./exercises.js").then((module) => module.setupExercises({
+    checksUrl: new URL(page.checks, root), solutionAfter: page.solution_after || 0,
+    check: (code) => ask("check", code),
+  }));
 }
 
 // Start Python while the reader is still reading, so the first Run is quick.

@@ -1,5 +1,6 @@
 // The in-page runtime's worker: the site's own pyodide (lite/static/pyodide), one interpreter per page.
-// Messages in: init, run. Messages out: status, stream, display, result, error, done, fatal.
+// Messages in: init, run, check, complete, help. Messages out: status, stream, display, result, error, done,
+// fatal, reply.
 let pyodide = null;
 let runner = null;
 let current = null; // id of the cell whose output is being produced
@@ -142,5 +143,14 @@ self.onmessage = (event) => {
     ready = init(message).catch((error) => post({ type: "fatal", text: String(error && error.message || error) }));
   } else if (message.type === "run") {
     queue = queue.then(() => ready).then(() => (runner ? run(message) : post({ type: "done", id: message.id })));
+  } else if (message.type === "check") {  // an exercise's check: after the cells queued before it
+    queue = queue.then(() => ready).then(async () => {
+      try {
+        if (!runner) throw new Error("Python is not running");
+        post({ type: "reply", rid: message.rid, ...JSON.parse(await runner.check(message.code)) });
+      } catch (error) {
+        post({ type: "reply", rid: message.rid, error: String(error && error.message || error) });
+      }
+    });
   }
 };
