@@ -29,7 +29,7 @@ SECRET_KEY = re.compile(r"token|password|secret|api[_-]?key", re.I)
 
 @dataclass
 class Finding:
-    kind: str  # link | asset | offline | lock | import | secret | size | execute
+    kind: str  # link | asset | offline | lock | import | secret | size | execute | exercise
     where: str  # a site-relative file, or project file:line
     reason: str
 
@@ -99,6 +99,7 @@ def _target(site: Path, page: Path, url: str, base_url: str) -> tuple[Path, str]
 
 
 def check_site(site: Path, project=None, execute_problems: list[str] | None = None,
+               exercise_problems: list[tuple[str, str]] | None = None,
                base_url: str | None = None) -> CheckReport:
     """Everything that would break for readers of the site in `site`, served under `base_url`; `project` (when
     known) adds the import and secret checks, `execute_problems` the cells that failed in a --execute build."""
@@ -131,6 +132,8 @@ def check_site(site: Path, project=None, execute_problems: list[str] | None = No
     for problem in execute_problems or []:
         where, _, reason = problem.partition(" raised ")
         report.problems.append(Finding("execute", where, f"raised {reason}" if reason else problem))
+    for where, what in exercise_problems or []:
+        report.problems.append(Finding("exercise", where, what))
     _sizes(site, report)
     return report
 

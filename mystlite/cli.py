@@ -229,14 +229,15 @@ def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
     from .check import check_site
     from .site import build_site, load_checked, site_folder
 
-    project, problems = None, None
+    project, problems, exercise_problems = None, None, None
     from .config import project_config_file
 
     is_project = project_config_file(args.path) is not None
-    if args.build:
+    if args.build or args.execute:  # --execute checks what only a build can run: cells and exercises
         site = build_site(args.path, Reporter(quiet=True) if args.json else reporter, base_url=args.base_url,
                           cache_dir=args.cache_dir, strict=False, offline=args.offline, execute=args.execute)
         project, folder, problems = site.project, site.output, site.execute_problems
+        exercise_problems = site.exercise_problems
     else:
         if is_project:
             project = load_checked(args.path, Reporter(quiet=True))
@@ -247,7 +248,7 @@ def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
     from .baseurl import env_base_url
 
     base_url = args.base_url if args.base_url is not None else env_base_url()
-    report = check_site(folder, project, problems, base_url)
+    report = check_site(folder, project, problems, exercise_problems, base_url)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
         return 1 if report.problems else 0

@@ -50,6 +50,7 @@ class Site:
     offline_note: str = ""
     pages_executed: int = 0  # pages run in pyodide by this build (not taken from the execution cache)
     execute_problems: list[str] = field(default_factory=list)  # cells that failed or timed out at build time
+    exercise_problems: list[tuple[str, str]] = field(default_factory=list)  # (where, what) of checked exercises
 
 
 def load_checked(project_dir: Path, reporter: Reporter) -> Project:
@@ -93,6 +94,12 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
     count = len(project.pages)
     reporter.info(f"building {config.title}: {count} page{'s' if count != 1 else ''}, "
                   f"{len(project.compute_pages)} with in-browser compute")
+    from .exercises import page_exercises
+
+    for page in project.compute_pages:
+        found = page_exercises(page)
+        if found.exercises:
+            reporter.info(f"  {page.path}: {found.summary()}")
 
     from .pages import finish_pages, start_pages
 
@@ -115,7 +122,8 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
     pages_run.keep_alive()
     lite_folder = output / "lite" if "lite" in parts else None
     return Site(project, output, lite_folder, changed, lite.offline, lite.tasks_run, lite.offline_note,
-                executed.ran if executed else 0, executed.problems if executed else [])
+                executed.ran if executed else 0, executed.problems if executed else [],
+                executed.exercise_problems if executed else [])
 
 
 def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir: Path | None,
@@ -171,7 +179,12 @@ class StagedExecution:
                                 + "; ".join(executed.problems),
                                 hint="tag a cell that is meant to raise with raises-exception, or skip it with "
                                      "skip-execution")
-        for problem in executed.problems:
+        exercises = [f"{where}: {what}" for where, what in executed.exercise_problems]
+        if exercises and self.strict:
+            raise MystliteError(f"{len(exercises)} exercise check(s) failed at build time (--strict): "
+                                + "; ".join(exercises),
+                                hint="a solution must pass its exercise's check, and the starting code must not")
+        for problem in executed.problems + exercises:
             self.reporter.warn(problem)
         from .exercises import page_exercises
 

@@ -154,7 +154,7 @@ def test_every_internal_link_resolves(tmp_path, download_cache, serve, base_url)
     served = serve(site.output, base_url)
     pages, broken = crawl(served.url())
     assert broken == []
-    assert len(pages) == 4
+    assert len(pages) == 5
 
 
 def test_sample_pages(built_sample):

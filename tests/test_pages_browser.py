@@ -17,7 +17,7 @@ def test_every_page_loads_cleanly_offline(built_sample, serve, offline_page):
         page.goto(served.url(path))
         page.wait_for_load_state("networkidle")
         assert page.locator("h1").first.inner_text() == title
-        assert page.locator(".sidebar a").count() == 4
+        assert page.locator(".sidebar a").count() == 5
     assert browser.console_errors == []
     browser.assert_offline()
     # compute pages start the site's own pyodide; nothing else of the lite app is loaded

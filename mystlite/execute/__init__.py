@@ -45,6 +45,7 @@ class PageRun:
 class Executed:
     pages: dict[str, PageRun] = field(default_factory=dict)  # page path -> its run
     ran: int = 0  # pages executed (not taken from the cache)
+    exercise_problems: list[tuple[str, str]] = field(default_factory=list)  # (where, what): see exercises.py
 
     def outputs(self) -> dict[str, list[list[dict] | None]]:
         return {path: run.outputs for path, run in self.pages.items()}
@@ -70,7 +71,6 @@ def execute_pages(project, pyodide_dir: Path, drive: Path, notebooks: dict[str, 
 
     generated = set(notebooks.values())
     environment = _environment_digest(pyodide_dir, drive, generated, timeout)
-    cache = work / "execute"
     executed = Executed()
     jobs = []
     for page in project.compute_pages:
@@ -82,27 +82,44 @@ def execute_pages(project, pyodide_dir: Path, drive: Path, notebooks: dict[str, 
         job = {"page": page.path, "cwd": "/drive/" + "/".join(notebook.split("/")[:-1]),
                "cells": [{"code": cell.code.lstrip("\n"), "skip": "skip-execution" in cell.tags or index in checks}
                          for index, cell in enumerate(cells)]}
+        jobs.append((page.path, cells, job))
+    runs = run_jobs(jobs, pyodide_dir, drive, environment, work / "execute", reporter, timeout, "page")
+    executed.pages.update({name: run for name, (run, _fresh) in runs.items()})
+    executed.ran = sum(fresh for _run, fresh in runs.values())
+    from .exercises import verify_exercises
+
+    executed.exercise_problems = verify_exercises(project, pyodide_dir, drive, notebooks, environment,
+                                                  work / "execute", reporter, timeout)
+    return executed
+
+
+def run_jobs(jobs: list[tuple[str, list, dict]], pyodide_dir: Path, drive: Path, environment: str, cache: Path,
+             reporter: Reporter, timeout: float, noun: str) -> dict[str, tuple[PageRun, bool]]:
+    """{name: (run, whether it ran now)} for jobs of (name, its cells, the job for run.mjs); a job whose key
+    (its code and the environment) is in the cache does not run again."""
+    results: dict[str, tuple[PageRun, bool]] = {}
+    todo = []
+    for name, cells, job in jobs:
         key = hashlib.sha256(json.dumps([job, environment], sort_keys=True).encode()).hexdigest()
         saved = read_json(cache / f"{key}.json")
         if isinstance(saved, dict) and isinstance(saved.get("outputs"), list):
-            executed.pages[page.path] = PageRun(saved["outputs"], saved.get("problems", []))
+            results[name] = (PageRun(saved["outputs"], saved.get("problems", [])), False)
             continue
-        jobs.append((page, cells, job, key))
-    if not jobs:
-        return executed
-    workers = max(1, min(len(jobs), os.cpu_count() or 1))
-    queues = [jobs[i::workers] for i in range(workers)]  # one node process per queue, a fresh interpreter per page
-    with reporter.step(f"executing {len(jobs)} page{'s' if len(jobs) != 1 else ''} in pyodide"):
+        todo.append((name, cells, job, key))
+    if not todo:
+        return results
+    workers = max(1, min(len(todo), os.cpu_count() or 1))
+    queues = [todo[i::workers] for i in range(workers)]  # one node process per queue, a fresh interpreter per job
+    with reporter.step(f"executing {len(todo)} {noun}{'s' if len(todo) != 1 else ''} in pyodide"):
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
             done = pool.map(lambda queue: _run_queue(queue, pyodide_dir, drive, timeout), queues)
             for queue, runs in zip(queues, done):
-                for (page, _cells, _job, key), run in zip(queue, runs):
-                    executed.pages[page.path] = run
-                    executed.ran += 1
+                for (name, _cells, _job, key), run in zip(queue, runs):
+                    results[name] = (run, True)
                     if run.finished:
                         write_text(cache / f"{key}.json",
                                    json.dumps({"outputs": run.outputs, "problems": run.problems}))
-    return executed
+    return results
 
 
 def write_outputs(drive: Path, notebooks: dict[str, str], executed: Executed, reporter: Reporter,

@@ -167,15 +167,17 @@ def _plain_text(node) -> str:
     """A page's words for the search index: its text and code, outputs left out."""
     words: list[str] = []
 
-    def walk(n) -> None:
+    def walk(n, in_exercise: bool) -> None:
         if not isinstance(n, dict) or n.get("type") in ("outputs", "comment", "mystComment", "html"):
             return
+        if in_exercise and "check" in ((n.get("data") or {}).get("tags") or []):
+            return  # an exercise's hidden check
         if isinstance(n.get("value"), str) and n.get("type") in ("text", "inlineCode", "code", "inlineMath", "math"):
             words.append(n["value"])
         for child in n.get("children") or []:
-            walk(child)
+            walk(child, in_exercise or n.get("type") == "exercise")
 
-    walk(node)
+    walk(node, False)
     return " ".join(" ".join(words).split())
 
 

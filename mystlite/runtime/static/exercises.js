@@ -87,7 +87,7 @@ function lockSolution(solution, after) {
   note.append(text, " ", anyway);
   const summary = solution.querySelector(":scope > summary");
   const body = solution.querySelector(":scope > .scholarly-body");
-  (summary || solution.firstElementChild).after(note);
+  solution.before(note);  // outside the folded solution, where the reader sees it
   let locked = true;
   const setLocked = (value) => {
     locked = value;
