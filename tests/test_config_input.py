@@ -190,7 +190,8 @@ def test_sample_site_config(capsys):
     assert out["errors"] == [] and out["warnings"] == []
     kinds = {p["path"]: (p["kind"], p["compute"]) for p in out["pages"]}
     assert kinds == {"index.md": ("markdown", False), "notebooks/explore.ipynb": ("notebook", True),
-                     "notebooks/stats.md": ("md-notebook", True), "about.md": ("md-notebook", False)}
+                     "notebooks/stats.md": ("md-notebook", True), "notebooks/practice.md": ("md-notebook", True),
+                     "about.md": ("md-notebook", False)}
     assert out["mystlite"]["wheels"][0].endswith("wheels/coursekit-0.1.0-py3-none-any.whl")
 
 

@@ -68,12 +68,13 @@ def test_contents_hold_compute_notebooks_and_data(built_sample):
     files = built_sample.lite / "files"
     shipped = sorted(p.relative_to(files).as_posix() for p in files.rglob("*") if p.is_file())
     assert shipped == ["data/temperatures.csv", "data/temperatures.png", "notebooks/explore.ipynb",
-                       "notebooks/stats.ipynb"]  # about.md has jupyter: false; index.md is no notebook
+                       "notebooks/practice.ipynb", "notebooks/stats.ipynb"]  # about.md has jupyter: false;
+    # index.md is no notebook
     converted = json.loads((files / "notebooks" / "stats.ipynb").read_text())
     assert converted["metadata"]["kernelspec"]["name"] == "python"
     assert [c["cell_type"] for c in converted["cells"]].count("code") == 4
     listing = json.loads((built_sample.lite / "api" / "contents" / "notebooks" / "all.json").read_text())
-    assert {c["name"] for c in listing["content"]} == {"explore.ipynb", "stats.ipynb"}
+    assert {c["name"] for c in listing["content"]} == {"explore.ipynb", "practice.ipynb", "stats.ipynb"}
 
 
 def test_bundle_is_lean(built_sample):

@@ -1,0 +1,96 @@
+"""Interactive chart outputs (plotly, vega-lite), drawn by their own JavaScript libraries, self-hosted from npm.
+
+A site ships a library only when it needs it: a stored output has its MIME type, or a compute page's code
+imports a package that makes such outputs (a reader's run may show one). A page loads the library only when it
+shows such an output. Without the library (npm could not fetch it) an output falls back to its other
+representations (a PNG, or its text), as Jupyter front ends do.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import MystliteError
+from ..log import Reporter
+from ..npm import fetch_package_files
+
+HINT = "without network access, copy a filled download cache to $MYSTLITE_CACHE_DIR"
+STATIC = "_static/charts"  # published here, relative to the site root
+
+
+@dataclass(frozen=True)
+class ChartLibrary:
+    name: str
+    files: tuple[tuple[str, str, str], ...]  # (npm package, version, its file), loaded in this order
+    mimes: tuple[str, ...]
+    packages: tuple[str, ...]  # Python packages whose outputs need it
+
+
+# vega-embed wants vega and vega-lite as globals: the three load in order. vega-lite 6 draws v5 specs too.
+LIBRARIES = (
+    ChartLibrary("plotly", (("plotly.js-dist-min", "4.1.2", "plotly.min.js"),),
+                 ("application/vnd.plotly.v1+json",), ("plotly",)),
+    ChartLibrary("vega", (("vega", "6.4.0", "build/vega.min.js"), ("vega-lite", "6.5.0", "build/vega-lite.min.js"),
+                          ("vega-embed", "7.3.0", "build/vega-embed.min.js")),
+                 ("application/vnd.vegalite.v6+json", "application/vnd.vegalite.v5+json",
+                  "application/vnd.vegalite.v4+json", "application/vnd.vega.v6+json", "application/vnd.vega.v5+json"),
+                 ("altair", "vega-datasets", "vl-convert-python")),
+)
+CHART_MIMES = {mime: library.name for library in LIBRARIES for mime in library.mimes}
+_MIME_IN_JSON = re.compile(r'"(application/vnd\.(?:plotly|vegalite|vega)\.v\d+\+json)"')
+
+
+def script_paths(name: str) -> list[str]:
+    """The library's files, relative to the site root, in load order."""
+    library = next(lib for lib in LIBRARIES if lib.name == name)
+    return [f"{STATIC}/{name}/{Path(member).name}" for _package, _version, member in library.files]
+
+
+def libraries_needed(content_dir: Path, page_packages: dict[str, list[str]]) -> set[str]:
+    """The libraries a site needs: from its stored outputs' MIME types and its compute pages' packages."""
+    needed = set()
+    for content in sorted(content_dir.glob("*.json")):
+        for mime in _MIME_IN_JSON.findall(content.read_text(encoding="utf-8", errors="replace")):
+            needed.add(CHART_MIMES[mime])
+    used = {name.lower() for names in page_packages.values() for name in names}
+    needed.update(lib.name for lib in LIBRARIES if used & set(lib.packages))
+    return needed
+
+
+def chart_files(names: set[str], cache: Path, reporter: Reporter) -> dict[str, Path]:
+    """{site path: file} for the libraries named; one that npm cannot get is left out, with a warning."""
+    files: dict[str, Path] = {}
+    for library in LIBRARIES:
+        if library.name not in names:
+            continue
+        try:
+            for (package, version, member), path in zip(library.files, script_paths(library.name)):
+                wanted = f"package/{member}"
+                folder = fetch_package_files(package, version, cache / "npm" / package / version, reporter,
+                                             lambda name, wanted=wanted: Path(wanted).name if name == wanted else None,
+                                             [Path(member).name], HINT)
+                files[path] = folder / Path(member).name
+        except MystliteError as err:
+            reporter.warn(f"{library.name} charts show their other outputs (a picture or text): {library.name} "
+                          f"could not be fetched ({err.message})")
+            for path in script_paths(library.name):
+                files.pop(path, None)
+    return files
+
+
+def chart_html(mime: str, spec_text: str) -> str:
+    """A chart's placeholder: charts.js draws it with the library; the JSON rides along in a script element
+    ("</" escaped so that it cannot close it)."""
+    import html
+
+    library = CHART_MIMES[mime]
+    try:
+        json.loads(spec_text)
+    except ValueError:
+        return f'<pre class="output-text">{html.escape(spec_text)}</pre>'
+    safe = spec_text.replace("</", "<\\/")
+    return (f'<div class="output-chart" data-library="{library}" data-mime="{html.escape(mime)}">'
+            f'<script type="application/json">{safe}</script></div>')
