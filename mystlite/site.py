@@ -113,7 +113,7 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
         pages = finish_pages(pages_run, work, lite.notebooks,
                              lambda page, **extra: page_data(config, page, lite.notebooks, lite.page_packages,
                                                              **extra),
-                             resolve_cache_dir(cache_dir), executed and executed.outputs())
+                             resolve_cache_dir(cache_dir), executed and executed.outputs(), lite.page_packages)
     finally:
         pages_run.cancel()
     parts = {**lite.parts, "": pages.folder}

@@ -204,3 +204,9 @@ def science(tmp_path_factory, download_cache):
 def reader_site(tmp_path_factory, download_cache):
     """tests/projects/reader (folded cells, errors, progress lines, long output) built once."""
     return build_copy(tmp_path_factory, download_cache, READER)
+
+
+@pytest.fixture(scope="session")
+def charts_site(tmp_path_factory, download_cache):
+    """tests/projects/charts (stored and live plotly and vega-lite outputs) built once."""
+    return build_copy(tmp_path_factory, download_cache, PROJECTS / "charts")

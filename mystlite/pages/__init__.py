@@ -17,6 +17,7 @@ from .hosting import HEADERS, not_found_page
 from ..runtime.libraries import EDITOR_PACKAGES, MARKDOWN_IT, runtime_libraries
 from ..runtime import SITE_ROOT as RUNTIME_ROOT_DIR, STATIC as RUNTIME_DIR, runtime_files
 from .assets import KATEX_VERSION, MERMAID_VERSION, katex_files, mermaid_files
+from .charts import LIBRARIES as CHART_LIBRARIES, chart_files, libraries_needed, script_paths
 from .mystmd import MystRun, render_demos
 from .mystserver import MystServer
 
@@ -37,7 +38,8 @@ def start_pages(project: Project, work: Path, reporter: Reporter, base_url: str 
 
 
 def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_data, cache: Path,
-                 executed: dict[str, list] | None = None) -> PagesBuild:
+                 executed: dict[str, list] | None = None, page_packages: dict[str, list[str]] | None = None
+                 ) -> PagesBuild:
     """Wait for mystmd, then render the HTML (skipped when its inputs are unchanged). `executed`: page path ->
     outputs per code cell from build-time execution, shown instead of the stored ones."""
     myst = run.wait()
@@ -50,7 +52,9 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
              "compute": {p.path: p.compute for p in project.pages},
              "theme": tree_digest(THEME_DIR), "runtime": [tree_digest(RUNTIME_DIR), tree_digest(RUNTIME_ROOT_DIR)],
              "data": {p.path: page_data(p) for p in project.pages}, "executed": executed,
-             "libraries": [KATEX_VERSION, MERMAID_VERSION, EDITOR_PACKAGES, MARKDOWN_IT],
+             "libraries": [KATEX_VERSION, MERMAID_VERSION, EDITOR_PACKAGES, MARKDOWN_IT,
+                           [library.files for library in CHART_LIBRARIES]],
+             "packages": page_packages,
              "hosting": [project.config.options.headers, run.base_url, project.config.title]}
     if folder.is_dir() and read_json(stamp_file) == stamp:
         return PagesBuild(folder)
@@ -64,11 +68,15 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
         libraries.update(runtime_libraries(cache, reporter))
     if "mermaid" in uses:
         libraries.update(mermaid_files(cache, reporter) or {})
+    charts = libraries_needed(myst.site_dir / "content", page_packages or {}, executed or {})
+    chart_libraries = chart_files(charts, cache, reporter)
+    libraries.update(chart_libraries)
+    shipped = {name for name in charts if all(path in chart_libraries for path in script_paths(name))}
     demos = render_demos(_demo_sources(myst.site_dir), work, reporter) if "myst" in uses else {}
     from .render import render_site  # pygments and friends: only when rendering
 
     site = render_site(project, myst.site_dir, reporter, lite_notebooks, page_data, demos, katex=katex is not None,
-                       executed=executed or {})
+                       executed=executed or {}, charts=shipped)
     files = dict(site.files)
     for asset in THEME_DIR.iterdir():
         if asset.is_file():

@@ -49,12 +49,16 @@ def script_paths(name: str) -> list[str]:
     return [f"{STATIC}/{name}/{Path(member).name}" for _package, _version, member in library.files]
 
 
-def libraries_needed(content_dir: Path, page_packages: dict[str, list[str]]) -> set[str]:
-    """The libraries a site needs: from its stored outputs' MIME types and its compute pages' packages."""
+def libraries_needed(content_dir: Path, page_packages: dict[str, list[str]], executed: dict | None = None) -> set[str]:
+    """The libraries a site needs: from its stored and build-time outputs' MIME types and its compute pages'
+    packages."""
     needed = set()
-    for content in sorted(content_dir.glob("*.json")):
-        for mime in _MIME_IN_JSON.findall(content.read_text(encoding="utf-8", errors="replace")):
-            needed.add(CHART_MIMES[mime])
+    texts = [content.read_text(encoding="utf-8", errors="replace") for content in sorted(content_dir.glob("*.json"))]
+    texts.append(json.dumps(executed or {}))
+    for text in texts:
+        for mime in _MIME_IN_JSON.findall(text):
+            if mime in CHART_MIMES:
+                needed.add(CHART_MIMES[mime])
     used = {name.lower() for names in page_packages.values() for name in names}
     needed.update(lib.name for lib in LIBRARIES if used & set(lib.packages))
     return needed
@@ -81,16 +85,16 @@ def chart_files(names: set[str], cache: Path, reporter: Reporter) -> dict[str, P
     return files
 
 
-def chart_html(mime: str, spec_text: str) -> str:
-    """A chart's placeholder: charts.js draws it with the library; the JSON rides along in a script element
-    ("</" escaped so that it cannot close it)."""
+def chart_html(mime: str, spec_text: str, fallback: str) -> str:
+    """A chart's placeholder: charts.js draws it with the library, and `fallback` (the output's next-best
+    representation) shows until then. The JSON rides along in a script element, "</" escaped so that it
+    cannot close it."""
     import html
 
-    library = CHART_MIMES[mime]
     try:
         json.loads(spec_text)
     except ValueError:
-        return f'<pre class="output-text">{html.escape(spec_text)}</pre>'
+        return fallback or f'<pre class="output-text">{html.escape(spec_text)}</pre>'
     safe = spec_text.replace("</", "<\\/")
-    return (f'<div class="output-chart" data-library="{library}" data-mime="{html.escape(mime)}">'
-            f'<script type="application/json">{safe}</script></div>')
+    return (f'<div class="output-chart" data-library="{CHART_MIMES[mime]}" data-mime="{html.escape(mime)}">'
+            f'<script type="application/json">{safe}</script>{fallback}</div>')

@@ -51,6 +51,7 @@ class PageView:
     runtime: bool = False  # load the in-page runtime (compute is on and lite)
     outline: list = field(default_factory=list)  # (depth, id, text) of the page's headings
     mermaid: bool = False
+    charts: str = ""  # the chart libraries the site ships ("plotly vega"), when this page may show a chart
     anywidget: bool = False
     math: bool = False
     downloads: list = field(default_factory=list)  # (href, label)
@@ -201,6 +202,8 @@ def render_page(view: PageView, chrome: Chrome, nav: list[NavEntry], index_path:
         data += f'\n<script type="module" src="{root}_static/runtime/runtime.js"></script>'
     if view.anywidget:
         data += f'\n<script type="module" src="{root}_static/anywidget.js"></script>'
+    if view.charts:
+        data += f'\n<script src="{root}_static/charts.js" defer data-chart-libraries="{html.escape(view.charts)}"></script>'
     if view.mermaid:
         data += (f'\n<script src="{root}_static/mermaid/mermaid.min.js" defer></script>'
                  f'\n<script src="{root}_static/diagrams.js" defer></script>')

@@ -7,6 +7,8 @@ from typing import Callable
 
 from ansi2html import Ansi2HTMLConverter
 
+from .charts import CHART_MIMES, chart_html
+
 _ANSI = Ansi2HTMLConverter(inline=True, dark_bg=False, line_wrap=False)
 # Richest first, as Jupyter front ends choose.
 MIME_ORDER = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "image/gif", "text/latex",
@@ -37,11 +39,30 @@ def render_output(data: dict, asset_url: Callable[[str], str], read_asset: Calla
         traceback = _text(data.get("traceback")) or f"{data.get('ename', 'Error')}: {data.get('evalue', '')}"
         return f'<div class="output" data-output-type="error"><pre class="output-error">{ansi_to_html(traceback)}</pre></div>'
     bundle = data.get("data") or {}
-    for mime in MIME_ORDER:
-        if mime in bundle:
-            return f'<div class="output" data-output-type="{html.escape(kind or "display_data")}" data-mime="{mime}">' \
-                   f"{render_mime(mime, bundle[mime], asset_url, read_asset)}</div>"
+    kind_attr = html.escape(kind or "display_data")
+    fallback = next((mime for mime in MIME_ORDER if mime in bundle), None)
+    body = render_mime(fallback, bundle[fallback], asset_url, read_asset) if fallback else ""
+    chart = next((mime for mime in bundle if mime in CHART_MIMES), None)
+    if chart:  # drawn by its library in the browser; the next-best representation shows until then
+        spec = _json_text(bundle[chart], read_asset)
+        if spec is not None:
+            return (f'<div class="output" data-output-type="{kind_attr}" data-mime="{html.escape(chart)}">'
+                    f"{chart_html(chart, spec, body)}</div>")
+    if fallback:
+        return f'<div class="output" data-output-type="{kind_attr}" data-mime="{fallback}">{body}</div>'
     return ""
+
+
+def _json_text(item, read_asset: Callable[[str], str | None]) -> str | None:
+    """A JSON output's text: mystmd keeps it as a string ({"content": …} or a file), nbformat as the value."""
+    import json
+
+    if isinstance(item, dict) and "content_type" in item:
+        content = item.get("content")
+        if not content and item.get("path"):
+            content = read_asset(item["path"])
+        return content if isinstance(content, str) else (json.dumps(content) if content is not None else None)
+    return item if isinstance(item, str) else json.dumps(item)
 
 
 def render_mime(mime: str, item: dict, asset_url: Callable[[str], str],

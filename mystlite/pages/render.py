@@ -47,7 +47,8 @@ def rel_root_of(path: str, index_path: str) -> str:
 
 def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_notebooks: dict[str, str],
                 page_data: Callable, demos: dict[str, dict], katex: bool = False,
-                executed: dict[str, list] | None = None) -> RenderedSite:
+                executed: dict[str, list] | None = None, charts: set[str] = frozenset()) -> RenderedSite:
+    """`charts`: the chart libraries the site ships (pages with a chart, and compute pages, load charts.js)."""
     config = json.loads((site_dir / "config.json").read_text())
     if not config.get("projects"):
         raise MystliteError("mystmd produced no project; is myst.yml's `project:` section empty?")
@@ -118,6 +119,7 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
             footnotes=footnotes_list(ctx), page_data=page_data(page, **extra) if page else "",
             runtime=bool(page and page.compute and project.config.lite and ctx.cells),
             outline=ctx.headings, mermaid=ctx.mermaid, anywidget=ctx.anywidget, math=_has_math(content.get("mdast")),
+            charts=" ".join(sorted(charts)) if charts and ('class="output-chart"' in body or ctx.compute) else "",
             downloads=_downloads(frontmatter, asset), footer=render(footer, footer_ctx) if footer else "",
             asset=asset)
         search.append({"url": f"{entry.path}/" if entry.path != index_path else "", "title": view.title,

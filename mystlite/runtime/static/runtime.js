@@ -314,7 +314,30 @@ function runScripts(box) {
   }
 }
 
+const CHART_MIMES = {  // drawn by the site's own plotly or vega (charts.js), when the site ships them
+  "application/vnd.plotly.v1+json": "plotly", "application/vnd.vegalite.v6+json": "vega",
+  "application/vnd.vegalite.v5+json": "vega", "application/vnd.vegalite.v4+json": "vega",
+  "application/vnd.vega.v6+json": "vega", "application/vnd.vega.v5+json": "vega",
+};
+
+function chartBox(data, kind) {
+  const charts = self.mystliteCharts;
+  const mime = Object.keys(data).find((m) => CHART_MIMES[m] && charts && charts.canDraw(CHART_MIMES[m]));
+  if (!mime) return null;
+  const rest = Object.fromEntries(Object.entries(data).filter(([m]) => !CHART_MIMES[m]));
+  const box = richBox(rest, kind) || el("div", { class: "output", "data-output-type": kind });
+  box.dataset.mime = mime;
+  const chart = el("div", { class: "output-chart", "data-library": CHART_MIMES[mime], "data-mime": mime });
+  const spec = typeof data[mime] === "string" ? data[mime] : JSON.stringify(data[mime]);
+  chart.append(el("script", { type: "application/json" }, spec), ...box.childNodes);
+  box.replaceChildren(chart);
+  charts.draw(chart);  // the next-best representation shows until the chart is drawn
+  return box;
+}
+
 function richBox(data, kind) {
+  const chart = chartBox(data, kind);
+  if (chart) return chart;
   const mime = MIME_ORDER.find((m) => m in data);
   if (!mime) return null;
   const box = el("div", { class: "output", "data-output-type": kind, "data-mime": mime });

@@ -1,0 +1,50 @@
+"""Interactive chart outputs in offline Chromium: plotly and vega-lite, stored in a notebook or made by the
+reader's code, drawn with the site's own copies of the libraries; a site or page without charts loads none."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_runtime_browser import TIMEOUT, run_cell
+
+pytestmark = [pytest.mark.browser, pytest.mark.build]
+
+PLOTLY = ".output-chart[data-library=plotly] .main-svg"
+VEGA = ".output-chart[data-library=vega] .vega-embed"
+
+
+def test_stored_charts_are_drawn_from_the_sites_own_libraries(charts_site, serve, offline_page):
+    served = serve(charts_site.output, "/sub/")
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url(""))
+    page.wait_for_selector(PLOTLY, timeout=TIMEOUT)
+    page.wait_for_selector(VEGA, timeout=TIMEOUT)
+    assert page.locator(".output-chart .output-text").first.is_hidden()  # the text fallback gave way
+    loaded = [u for u in browser.requests if "/_static/charts/" in u]
+    assert any(u.endswith("/sub/_static/charts/plotly/plotly.min.js") for u in loaded)
+    assert any(u.endswith("/sub/_static/charts/vega/vega-embed.min.js") for u in loaded)
+    browser.assert_offline()
+
+
+def test_charts_made_by_the_readers_code_are_drawn(charts_site, serve, offline_page):
+    served = serve(charts_site.output)
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("live/"))
+    assert not any("/_static/charts/" in u for u in browser.requests)  # nothing before a chart shows
+    run_cell(page, 0)
+    page.wait_for_selector(PLOTLY, timeout=TIMEOUT)
+    run_cell(page, 1)
+    page.wait_for_selector(VEGA, timeout=TIMEOUT)
+    browser.assert_offline()
+
+
+def test_pages_and_sites_without_charts_load_no_library(charts_site, built_sample, serve, offline_page):
+    served = serve(charts_site.output)
+    browser = offline_page()
+    browser.page.goto(served.url("plain/"))
+    browser.page.wait_for_load_state("networkidle")
+    assert not any("charts" in u for u in browser.requests)
+    assert not (built_sample.output / "_static" / "charts").exists()  # the sample has no chart: none shipped
+    assert (charts_site.output / "_static" / "charts" / "plotly" / "plotly.min.js").is_file()
