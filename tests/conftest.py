@@ -210,3 +210,9 @@ def reader_site(tmp_path_factory, download_cache):
 def charts_site(tmp_path_factory, download_cache):
     """tests/projects/charts (stored and live plotly and vega-lite outputs) built once."""
     return build_copy(tmp_path_factory, download_cache, PROJECTS / "charts")
+
+
+@pytest.fixture(scope="session")
+def widgets_site(tmp_path_factory, download_cache):
+    """tests/projects/widgets (a slider with an Output, and interact) built once."""
+    return build_copy(tmp_path_factory, download_cache, PROJECTS / "widgets")

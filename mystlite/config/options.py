@@ -49,6 +49,7 @@ class Options:
     execute_timeout: float = 60.0  # seconds a cell may run at build time
     headers: str | None = None  # "netlify" | "cloudflare": publish the host's _headers file
     solution_after: int = 0  # mystlite.exercises.solution_after: attempts before a checked solution opens
+    widgets: bool | None = None  # ship Jupyter widgets: True always, False never, None when code imports them
 
     def to_json(self) -> dict:
         return {
@@ -63,12 +64,13 @@ class Options:
             "execute_timeout": self.execute_timeout,
             "headers": self.headers,
             "exercises": {"solution_after": self.solution_after},
+            "widgets": self.widgets,
         }
 
 
 HEADER_HOSTS = ("netlify", "cloudflare")  # hosts that read a _headers file from the published folder
 OPTION_KEYS = ("wheels", "packages", "contents", "pyodide", "output", "expose_server_token", "keep_template",
-               "execute", "execute_timeout", "headers", "exercises")
+               "execute", "execute_timeout", "headers", "exercises", "widgets")
 EXERCISE_KEYS = ("solution_after",)
 
 
@@ -226,5 +228,13 @@ def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[K
                 diag.error(f"must be a whole number of attempts (0 or more), not {describe(value)}", where(path),
                            key_name(path))
 
+    widgets = None
+    if "widgets" in section:
+        value, path = section["widgets"], (*base, "widgets")
+        if isinstance(value, bool) or value is None:
+            widgets = value
+        else:
+            diag.error(f"must be true or false, not {describe(value)}", where(path), key_name(path))
+
     return Options(tuple(wheels), tuple(packages), tuple(contents), pyodide, (root / output).resolve(), **flags,
-                   execute_timeout=timeout, headers=headers, solution_after=solution_after)
+                   execute_timeout=timeout, headers=headers, solution_after=solution_after, widgets=widgets)

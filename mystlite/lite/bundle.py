@@ -99,6 +99,11 @@ def stage(project: Project, dist: Distribution, src: Path, work: Path) -> DriveC
     else:  # an existing static/pyodide would make jupyterlite point the kernel at it
         shutil.rmtree(src / "static", ignore_errors=True)
     sync_folder(src / "pypi", {info.path.name: info.path for info in dist.custom})
+    from ..pyodide.widgets import extract_labextensions
+
+    extract_labextensions(dist.labextension_wheels, src / "labextensions")  # the widget managers, when needed
+    if not dist.labextension_wheels:
+        shutil.rmtree(src / "labextensions", ignore_errors=True)
     write_if_changed(src / "jupyter-lite.json", jupyter_lite_json(project, dist, drive))
     return drive
 
@@ -156,6 +161,11 @@ def _notebooks_without_path_open_the_list(out: Path) -> None:
             index.write_text(text.replace("<head>", "<head>" + NO_PATH_REDIRECT, 1), encoding="utf-8")
 
 
+def staged_labextensions(src: Path) -> list[Path]:
+    """The labextensions staged for this site (widget managers): each folder with a package.json and static/."""
+    return sorted(p.parent for p in (src / "labextensions").rglob("package.json") if (p.parent / "static").is_dir())
+
+
 def remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
@@ -176,7 +186,7 @@ def run_jupyterlite(src: Path, out: Path, work: Path, epoch: int, reporter: Repo
         no_unused_shared_packages=True,
         contents=[src / "contents"],
         ignore_sys_prefix=True,  # no stray labextensions from the build environment
-        federated_extensions=[str(kernel_extension_dir())],
+        federated_extensions=[str(kernel_extension_dir()), *map(str, staged_labextensions(src))],
         disable_addons=DISABLED_ADDONS,
         source_date_epoch=epoch,
     )

@@ -29,12 +29,13 @@ from .npm import CORE_FILES, fetch_core
 from .imports import SiteImports, is_provided
 from .pypi import PackageNotFound, WheelCache
 from .wheelinfo import WheelInfo, browser_tag_problem, read_wheel
+from .widgets import LABEXTENSION_WHEELS, PINS as WIDGET_PINS, widget_imports, widget_requirements
 
 KERNEL_EXTENSION = "@jupyterlite/pyodide-kernel-extension"
 # What the kernel loads at start-up (see its worker); preloading them from the lock skips piplite look-ups.
 STARTUP = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython")
 # Start-up dependencies that the npm lock does not list, pinned to versions known to work with it.
-PINS = {"comm": "0.2.3", "ipython-pygments-lexers": "1.1.1"}
+PINS = {"comm": "0.2.3", "ipython-pygments-lexers": "1.1.1", **WIDGET_PINS}
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Distribution:
     needs: "SiteNeeds | None" = None  # what the site's code imports
     online_reasons: dict[str, list[str]] = field(default_factory=dict)  # online package -> places needing it
     fetch_failures: dict[str, str] = field(default_factory=dict)  # package -> why it could not be bundled
+    labextension_wheels: dict[str, Path] = field(default_factory=dict)  # widget wheels whose labextension ships
 
     @property
     def offline(self) -> bool:
@@ -116,13 +118,16 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
     abi = base_lock.get("info", {}).get("abi_version", "")
     custom = custom_wheel_files(options, config_file, abi)
     resolver = LockResolver(base_lock, dist_dir, WheelCache(cache), reporter)
+    site_imports = site_imports or SiteImports()
+    widgets = widget_imports({use.module for use in site_imports.uses}, options.widgets)
     for wheel in sorted(kernel_extension_dir().glob("static/pypi/*.whl")):
-        if not wheel.name.startswith("widgetsnbextension"):
+        # the kernel's empty widgetsnbextension stands in for the classic notebook's files, with widgets only
+        if not wheel.name.startswith("widgetsnbextension") or (widgets and "-4.0." in wheel.name):
             resolver.add_local(read_wheel(wheel))
     for info in custom:
         resolver.add_local(info)
     declared = [Requirement(text) for text in options.packages]
-    needs = site_needs(site_imports or SiteImports(), base_lock, custom)
+    needs = site_needs(site_imports, base_lock, custom, {name: canonicalize_name(name) for name in widgets})
     from_code = [Requirement(text) for text, _ in needs.requirements if _valid(text)]
     with reporter.step("resolving the browser's packages"):
         for name in needs.packages:  # compiled packages from PyPI (PEP 783 wheels) before pyodide's own
@@ -130,7 +135,8 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
                 resolver.try_pypi_wasm(name)
         try:
             resolver.resolve([Requirement(n) for n in STARTUP] + declared + from_code +
-                             [Requirement(name) for name in needs.packages] +
+                             widget_requirements(widgets) +
+                             [Requirement(name) for name in needs.packages if name not in widgets] +
                              [Requirement(info.name) for info in custom])
         except PackageNotFound as err:
             raise _name_the_package(err, declared, resolver, package_where) from None
@@ -139,7 +145,9 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
     online = {name: needs.packages.get(name) or needs.packages_needing(name, resolver) for name in resolver.online}
     return Distribution(source.mode, PYODIDE_VERSION, core, stdlib, resolver.lock(), resolver.files(), preload,
                         custom, resolver.online, needs=needs, online_reasons=online,
-                        fetch_failures=resolver.failures)
+                        fetch_failures=resolver.failures,
+                        labextension_wheels={name: resolver.paths[name] for name in LABEXTENSION_WHEELS
+                                             if name in resolver.paths})
 
 
 @dataclass
@@ -160,8 +168,10 @@ class SiteNeeds:
         return places
 
 
-def site_needs(imports: SiteImports, base_lock: dict, custom: list[WheelInfo]) -> SiteNeeds:
-    providers: dict[str, str] = {}
+def site_needs(imports: SiteImports, base_lock: dict, custom: list[WheelInfo],
+               extra_providers: dict[str, str] | None = None) -> SiteNeeds:
+    """`extra_providers`: import name -> package for what mystlite adds itself (widgets)."""
+    providers: dict[str, str] = dict(extra_providers or {})
     for name, entry in base_lock.get("packages", {}).items():
         for module in entry.get("imports") or []:
             providers.setdefault(module, canonicalize_name(name))

@@ -1,0 +1,44 @@
+"""Jupyter widgets, offline: ipywidgets and its JupyterLite manager are chosen together and shipped only when
+the site's code imports them; a slider's callback redraws an Output, and interact redraws its output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.build]
+
+TIMEOUT = 90_000
+
+
+def test_only_a_site_with_widgets_ships_them(widgets_site, built_sample):
+    lock = json.loads((widgets_site.lite / "static" / "pyodide" / "pyodide-lock.json").read_text())
+    assert lock["packages"]["ipywidgets"]["version"] == "8.1.9"
+    assert lock["packages"]["jupyterlab-widgets"]["version"] == "3.0.17"  # the manager's pair
+    manager = widgets_site.lite / "extensions" / "@jupyter-widgets" / "jupyterlab-manager" / "package.json"
+    assert json.loads(manager.read_text())["version"] == "5.0.16"  # its npm version, in that wheel
+    sample_lock = json.loads((built_sample.lite / "static" / "pyodide" / "pyodide-lock.json").read_text())
+    assert "ipywidgets" not in sample_lock["packages"]
+    assert not (built_sample.lite / "extensions" / "@jupyter-widgets").exists()
+
+
+def test_a_slider_redraws_its_output_in_jupyterlite(widgets_site, serve, offline_page):
+    served = serve(widgets_site.output, "/w/")
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("lite/notebooks/index.html?path=index.ipynb"))
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT)
+    page.locator(".jp-CodeCell .cm-content").first.click()
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.press("Shift+Enter")
+    page.locator(".jp-OutputArea-output", has_text="square: 9").first.wait_for(timeout=TIMEOUT)
+    page.locator(".jp-OutputArea-output", has_text="times ten: 20").first.wait_for(timeout=TIMEOUT)
+    sliders = page.locator(".widget-slider .noUi-handle")
+    sliders.nth(0).focus()
+    page.keyboard.press("ArrowRight")
+    page.locator(".jp-OutputArea-output", has_text="square: 16").first.wait_for(timeout=TIMEOUT)
+    sliders.nth(1).focus()
+    page.keyboard.press("ArrowRight")
+    page.locator(".jp-OutputArea-output", has_text="times ten: 30").first.wait_for(timeout=TIMEOUT)
+    browser.assert_offline()
