@@ -42,3 +42,35 @@ def test_a_slider_redraws_its_output_in_jupyterlite(widgets_site, serve, offline
     page.keyboard.press("ArrowRight")
     page.locator(".jp-OutputArea-output", has_text="times ten: 30").first.wait_for(timeout=TIMEOUT)
     browser.assert_offline()
+
+
+def test_widgets_work_on_the_page(widgets_site, serve, offline_page):
+    """The in-page runner: a slider redraws its Output, interact redraws, a dropdown and a button reach Python,
+    and jslink ties two sliders in the page; the manager comes from the site, not a CDN."""
+    served = serve(widgets_site.output)
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url(""))
+    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'", timeout=TIMEOUT)
+    page.locator(".run-all").click()
+    page.locator(".cell .output", has_text="square: 9").wait_for(timeout=TIMEOUT)
+    page.locator(".cell .output", has_text="times ten: 20").wait_for(timeout=TIMEOUT)
+    page.locator(".widget-button").wait_for(timeout=TIMEOUT)
+    handles = page.locator(".widget-slider .noUi-handle")
+    handles.nth(0).focus()
+    page.keyboard.press("ArrowRight")
+    page.locator(".cell .output", has_text="square: 16").wait_for(timeout=TIMEOUT)
+    assert page.locator(".cell .output", has_text="square: 9").count() == 0  # clear_output in the widget
+    handles.nth(1).focus()
+    page.keyboard.press("ArrowRight")
+    page.locator(".cell .output", has_text="times ten: 30").wait_for(timeout=TIMEOUT)
+    page.locator(".widget-dropdown select").select_option("green")
+    page.locator(".widget-button").click()
+    page.locator(".widget-label", has_text="clicks: 1 (green)").wait_for(timeout=TIMEOUT)
+    handles.nth(2).focus()  # slider a; b follows in the page (jslink)
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("[...document.querySelectorAll('.widget-readout')].slice(-2)"
+                           ".every(r => r.textContent.trim() === '3')", timeout=TIMEOUT)
+    assert any(u.endswith("/_static/runtime/lib/widgets/libembed-amd.js") for u in browser.requests)
+    browser.assert_offline()

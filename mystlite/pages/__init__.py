@@ -14,7 +14,8 @@ from ..project import Project
 from ..fingerprint import code_digest
 from .codestyle import pygments_css
 from .hosting import HEADERS, not_found_page
-from ..runtime.libraries import EDITOR_PACKAGES, MARKDOWN_IT, runtime_libraries
+from ..runtime.libraries import (EDITOR_PACKAGES, MARKDOWN_IT, REQUIREJS, WIDGET_MANAGER, runtime_libraries,
+                                 widget_libraries)
 from ..runtime import SITE_ROOT as RUNTIME_ROOT_DIR, STATIC as RUNTIME_DIR, runtime_files
 from .assets import KATEX_VERSION, MERMAID_VERSION, katex_files, mermaid_files
 from .charts import LIBRARIES as CHART_LIBRARIES, chart_files, libraries_needed, script_paths
@@ -53,7 +54,7 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
              "theme": tree_digest(THEME_DIR), "runtime": [tree_digest(RUNTIME_DIR), tree_digest(RUNTIME_ROOT_DIR)],
              "data": {p.path: page_data(p) for p in project.pages}, "executed": executed,
              "libraries": [KATEX_VERSION, MERMAID_VERSION, EDITOR_PACKAGES, MARKDOWN_IT,
-                           [library.files for library in CHART_LIBRARIES]],
+                           [library.files for library in CHART_LIBRARIES], WIDGET_MANAGER, REQUIREJS],
              "packages": page_packages,
              "hosting": [project.config.options.headers, run.base_url, project.config.title]}
     if folder.is_dir() and read_json(stamp_file) == stamp:
@@ -68,6 +69,8 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
         libraries.update(runtime_libraries(cache, reporter))
     if "mermaid" in uses:
         libraries.update(mermaid_files(cache, reporter) or {})
+    if computes and widgets_needed(myst.site_dir / "content", page_packages or {}, project.config.options.widgets):
+        libraries.update(widget_libraries(cache, reporter))
     charts = libraries_needed(myst.site_dir / "content", page_packages or {}, executed or {})
     chart_libraries = chart_files(charts, cache, reporter)
     libraries.update(chart_libraries)
@@ -90,6 +93,16 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     sync_folder(folder, files)
     write_text(stamp_file, json.dumps(stamp))
     return PagesBuild(folder)
+
+
+def widgets_needed(content_dir: Path, page_packages: dict[str, list[str]], switch: bool | None) -> bool:
+    """Whether pages may show widgets: code that imports them, stored widget views, or mystlite.widgets."""
+    if switch is not None:
+        return switch
+    if any({"ipywidgets", "anywidget"} & set(names) for names in page_packages.values()):
+        return True
+    return any(b"application/vnd.jupyter.widget-view+json" in path.read_bytes()
+               for path in sorted(content_dir.glob("*.json")))
 
 
 _NODE_TYPE = re.compile(rb'"type":\s*"(math|inlineMath|mermaid|myst)"')

@@ -101,3 +101,38 @@ def runtime_libraries(cache: Path, reporter: Reporter) -> dict[str, Path | bytes
                       f"(the editor's libraries could not be fetched: {err.message})")
         return {}
     return files
+
+
+# The widget manager for the page: @jupyter-widgets/html-manager's AMD build, whose protocol matches ipywidgets 8
+# (see pyodide/widgets.py), and require.js to load it. Its icon fonts sit next to it.
+WIDGET_MANAGER = ("@jupyter-widgets/html-manager", "1.0.15")
+REQUIREJS = ("requirejs", "2.3.8")
+_WIDGET_FONT = re.compile(r"^package/dist/[0-9a-f]{20}\.(?:woff2?|ttf)$")
+
+
+def widget_libraries(cache: Path, reporter: Reporter) -> dict[str, Path]:
+    """{site path: file} for widgets on the page, or {} (with a warning) when npm cannot get them: widgets then
+    show as their text."""
+    files: dict[str, Path] = {}
+    try:
+        package, version = REQUIREJS
+        folder = fetch_package_files(package, version, cache / "npm" / package / version, reporter,
+                                     lambda name: "require.js" if name == "package/require.js" else None,
+                                     ["require.js"], HINT)
+        files[f"{LIB_DIR}/widgets/require.js"] = folder / "require.js"
+        package, version = WIDGET_MANAGER
+
+        def select(name: str) -> str | None:
+            if name == "package/dist/libembed-amd.js" or _WIDGET_FONT.match(name):
+                return name.removeprefix("package/dist/")
+            return None
+
+        folder = fetch_package_files(package, version, cache / "npm" / package.replace("/", "-") / version, reporter,
+                                     select, ["libembed-amd.js"], HINT)
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and (path.name == "libembed-amd.js" or _WIDGET_FONT.match(f"package/dist/{path.name}")):
+                files[f"{LIB_DIR}/widgets/{path.name}"] = path
+    except MystliteError as err:
+        reporter.warn(f"widgets on the pages show as text (the widget manager could not be fetched: {err.message})")
+        return {}
+    return files

@@ -11,13 +11,16 @@
   var loading = {};
 
   function loadScript(src) {
+    // UMD libraries become globals only when no AMD loader is around (widgets bring require.js)
+    var amd = window.define;
+    window.define = undefined;
     return new Promise(function (resolve, reject) {
       var tag = document.createElement("script");
       tag.src = src;
       tag.onload = resolve;
       tag.onerror = reject;
       document.head.appendChild(tag);
-    });
+    }).finally(function () { window.define = amd; });
   }
 
   function load(name) {

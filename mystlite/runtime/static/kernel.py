@@ -105,6 +105,7 @@ class Runner:
         getpass.getpass = lambda prompt="Password: ", stream=None: self.input(prompt, password=True)
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": self.display,
                           "update_display": self.update_display, "clear_output": self.clear_output}
+        self.widgets = None  # PageWidgets, once a cell uses ipywidgets or anywidget
 
     def input(self, prompt="", password=False):
         """input() and getpass(): a box in the cell; Python waits for the reader's answer."""
@@ -143,7 +144,12 @@ class Runner:
         return json.dumps({"text": text})
 
     def display(self, *objs, display_id=None, **_ignored):
-        """Jupyter's display(); with display_id=True (or a string) the output can be updated later."""
+        """Jupyter's display(); with display_id=True (or a string) the output can be updated later. Inside
+        `with output_widget:` it goes into that widget instead."""
+        if self.widgets is not None and self.widgets.capturing():
+            for obj in objs:
+                self.widgets.capture({"output_type": "display_data", "data": mime_bundle(obj), "metadata": {}})
+            return None
         if display_id is True:
             display_id = f"display-{self.count}-{id(objs)}"
         for obj in objs:
@@ -158,6 +164,9 @@ class Runner:
 
     def clear_output(self, wait=False):
         """With wait=True the old output goes only when new output arrives (no flicker in animations)."""
+        if self.widgets is not None and self.widgets.capturing():
+            self.widgets.clear(wait)
+            return
         sys.stdout.flush()
         sys.stderr.flush()
         self.send("clear", json.dumps({"wait": bool(wait)}))
@@ -214,8 +223,10 @@ class Runner:
     async def run(self, code):
         """Run one cell; the value of its last expression is displayed. Returns the execution count."""
         self.count += 1
-        if "IPython" in code:
+        if "IPython" in code or "widget" in code:
             self._install_ipython()
+        if self.widgets is None and ("ipywidgets" in code or "anywidget" in code):
+            self.widgets = PageWidgets(self)
         filename = f"<cell {self.count}>"
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
         flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
@@ -243,6 +254,13 @@ class Runner:
             sys.stdout.flush()
             sys.stderr.flush()
         return self.count
+
+    def comm_msg(self, text):
+        """A widget's message from the page (a slider moved): to its comm, in the reader's Python."""
+        if self.widgets is not None:
+            self.widgets.receive(json.loads(text))
+        sys.stdout.flush()
+        sys.stderr.flush()
 
     async def check(self, encoded):
         """An exercise's hidden check, run after the reader's cells in a copy of their namespace (what it
@@ -278,3 +296,110 @@ class Runner:
                          "or it could not be fetched when the site was built and the network is not there now.\n")
         self.send("error", json.dumps({"ename": type(err).__name__, "evalue": str(err),
                                        "traceback": "".join(lines)}))
+
+
+class PageWidgets:
+    """Jupyter widgets on the page: ipywidgets' comms speak to the page's widget manager through the worker
+    (comm messages as JSON, binary buffers as base64), and `with output_widget:` captures what the code prints
+    and displays into that widget's outputs, as a Jupyter kernel does."""
+
+    def __init__(self, runner):
+        import comm
+        from comm.base_comm import BaseComm, CommManager
+
+        self.runner = runner
+        self.manager = CommManager()
+        self.stack = []  # the Output widgets whose `with` block is running
+        send = runner.send
+
+        class PageComm(BaseComm):
+            def publish_msg(self, msg_type, data=None, metadata=None, buffers=None, **keys):
+                content = {"comm_id": self.comm_id, "data": data or {}}
+                if msg_type == "comm_open":
+                    content.update(target_name=keys.get("target_name"), target_module=keys.get("target_module"))
+                sys.stdout.flush()
+                sys.stderr.flush()
+                send("comm", json.dumps({"msg_type": msg_type, "content": content, "metadata": metadata or {},
+                                         "buffers": [base64.b64encode(bytes(b)).decode() for b in buffers or []]}))
+
+        comm.create_comm = PageComm
+        comm.get_comm_manager = lambda: self.manager
+        self._patch_ipywidgets()
+        sys.stdout = _Routed("stdout", sys.stdout, self)
+        sys.stderr = _Routed("stderr", sys.stderr, self)
+
+    def _patch_ipywidgets(self):
+        try:
+            import ipywidgets.widgets.interaction as interaction
+            import ipywidgets.widgets.widget_output as widget_output
+        except Exception:
+            return
+        runner, widgets = self.runner, self
+
+        def enter(output):
+            widgets.stack.append(output)
+
+        def leave(output, kind, error, tb):
+            widgets.stack.remove(output)
+            if kind is None:
+                return None
+            lines = traceback.format_exception(kind, error, tb)
+            widgets.append(output, {"output_type": "error", "ename": kind.__name__, "evalue": str(error),
+                                    "traceback": ["".join(lines)]})
+            return True  # shown in the widget, as Jupyter does
+
+        widget_output.Output.__enter__ = enter
+        widget_output.Output.__exit__ = leave
+        widget_output.clear_output = runner.clear_output
+        interaction.clear_output = runner.clear_output
+        interaction.display = runner.display
+
+    def capturing(self):
+        return bool(self.stack)
+
+    def capture(self, output):
+        self.append(self.stack[-1], output)
+
+    def append(self, widget, output):
+        outputs = list(widget.outputs)
+        last = outputs[-1] if outputs else None
+        if (output["output_type"] == "stream" and last and last.get("output_type") == "stream"
+                and last.get("name") == output["name"]):
+            outputs[-1] = {**last, "text": last["text"] + output["text"]}
+        else:
+            outputs.append(output)
+        widget.outputs = tuple(outputs)
+
+    def clear(self, wait=False):
+        self.stack[-1].outputs = ()
+
+    def receive(self, message):
+        buffers = [memoryview(base64.b64decode(b)) for b in message.get("buffers") or []]
+        msg = {"content": {"comm_id": message["comm_id"], "data": message.get("data") or {}},
+               "metadata": {}, "buffers": buffers, "header": {"msg_type": message.get("msg_type", "comm_msg")}}
+        found = self.manager.get_comm(message["comm_id"])
+        if found is None:
+            return
+        if message.get("msg_type") == "comm_close":
+            found.handle_close(msg)
+        else:
+            found.handle_msg(msg)
+
+
+class _Routed:
+    """sys.stdout/sys.stderr: into the Output widget whose `with` block is running, else to the cell."""
+
+    def __init__(self, name, real, widgets):
+        self.name, self.real, self.widgets = name, real, widgets
+
+    def write(self, text):
+        if self.widgets.capturing():
+            self.widgets.capture({"output_type": "stream", "name": self.name, "text": str(text)})
+            return len(text)
+        return self.real.write(text)
+
+    def flush(self):
+        return self.real.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)

@@ -89,11 +89,15 @@ let nextAsk = 0;
 const asked = new Map(); // request id -> resolve, for completion and help replies from the worker
 
 function ask(kind, code, line, column) {
+  return request({ type: kind, code, line, column });
+}
+
+function request(message) {  // a message to the worker that it answers with a "reply"
   if (!worker) startWorker();
   const rid = ++nextAsk;
   return new Promise((resolve) => {
     asked.set(rid, resolve);
-    worker.postMessage({ type: kind, rid, code, line, column });
+    worker.postMessage({ ...message, rid });
   });
 }
 
@@ -335,7 +339,43 @@ function chartBox(data, kind) {
   return box;
 }
 
+// ---- Jupyter widgets: the site's own widget manager, loaded the first time Python opens a widget ----
+const WIDGET_MIME = "application/vnd.jupyter.widget-view+json";
+let widgetChain = Promise.resolve(); // comm messages and views, handled in the order Python sent them
+let widgetsLoading = null;
+
+function loadWidgets() {
+  widgetsLoading = widgetsLoading || import("./widgets.js")
+    .then((module) => module.createWidgets({
+      libraries: new URL("lib/widgets/", import.meta.url),
+      send: (message) => request({ type: "comm_msg", message }),
+    }))
+    .catch(() => null); // not on this site: widgets show as their text
+  return widgetsLoading;
+}
+
+function widgetMessage(message) {
+  widgetChain = widgetChain.then(async () => (await loadWidgets())?.receive(message)).catch(() => {});
+}
+
+function widgetBox(data, kind) {
+  if (!(WIDGET_MIME in data)) return null;
+  const rest = Object.fromEntries(Object.entries(data).filter(([m]) => m !== WIDGET_MIME));
+  const box = richBox(rest, kind) || el("div", { class: "output", "data-output-type": kind });
+  box.dataset.mime = WIDGET_MIME;
+  const fallback = [...box.childNodes];
+  const area = el("div", { class: "widget-area" });
+  box.append(area);
+  widgetChain = widgetChain.then(async () => {
+    const widgets = await loadWidgets();
+    if (widgets && await widgets.show(data[WIDGET_MIME], area)) for (const node of fallback) node.remove();
+  }).catch(() => {});
+  return box;
+}
+
 function richBox(data, kind) {
+  const widget = widgetBox(data, kind);
+  if (widget) return widget;
   const chart = chartBox(data, kind);
   if (chart) return chart;
   const mime = MIME_ORDER.find((m) => m in data);
@@ -515,6 +555,7 @@ function startWorker() {
         addRich(cell, data.data, "display_data", freshOutputs(data.id, cell), data.display_id);
         break;
       case "update": updateDisplay(data.display_id, data.data); break;
+      case "comm": widgetMessage(data); break;
       case "input":
         if (cell) askInput(data.id, cell, data.prompt, data.password);
         break;

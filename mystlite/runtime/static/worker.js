@@ -143,6 +143,15 @@ self.onmessage = (event) => {
     ready = init(message).catch((error) => post({ type: "fatal", text: String(error && error.message || error) }));
   } else if (message.type === "run") {
     queue = queue.then(() => ready).then(() => (runner ? run(message) : post({ type: "done", id: message.id })));
+  } else if (message.type === "comm_msg") {  // a widget on the page changed: its Python side hears it in order
+    queue = queue.then(() => ready).then(() => {
+      try {
+        if (runner) runner.comm_msg(JSON.stringify(message.message));
+        post({ type: "reply", rid: message.rid });
+      } catch (error) {
+        post({ type: "reply", rid: message.rid, error: String(error && error.message || error) });
+      }
+    });
   } else if (message.type === "check") {  // an exercise's check: after the cells queued before it
     queue = queue.then(() => ready).then(async () => {
       try {
