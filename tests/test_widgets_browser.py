@@ -74,3 +74,22 @@ def test_widgets_work_on_the_page(widgets_site, serve, offline_page):
                            ".every(r => r.textContent.trim() === '3')", timeout=TIMEOUT)
     assert any(u.endswith("/_static/runtime/lib/widgets/libembed-amd.js") for u in browser.requests)
     browser.assert_offline()
+
+
+def test_a_stored_widget_works_before_python_starts(widgets_site, serve, offline_page):
+    """A notebook saved with its widget state: the slider is drawn from that state, with no Python at all
+    (pyodide never arrives here), and it still moves."""
+    served = serve(widgets_site.output)
+    browser = offline_page()
+    page = browser.page
+    page.route("**/pyodide.mjs", lambda route: None)  # Python never starts on this visit
+    page.goto(served.url("stored/"))
+    page.locator(".output-widget .widget-slider").wait_for(timeout=TIMEOUT)
+    assert page.locator(".output-widget .widget-readout").inner_text().strip() == "7"
+    assert "IntSlider(value=7" not in page.locator(".output-widget").inner_text()  # the text gave way
+    page.locator(".output-widget .noUi-handle").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('.output-widget .widget-readout').textContent.trim() === '8'",
+                           timeout=TIMEOUT)
+    assert page.locator(".compute-status").inner_text() != "Ready"
+    assert browser.off_host == []

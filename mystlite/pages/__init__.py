@@ -69,7 +69,7 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
         libraries.update(runtime_libraries(cache, reporter))
     if "mermaid" in uses:
         libraries.update(mermaid_files(cache, reporter) or {})
-    if computes and widgets_needed(myst.site_dir / "content", page_packages or {}, project.config.options.widgets):
+    if widgets_needed(myst.site_dir / "content", page_packages or {}, project.config.options.widgets):
         libraries.update(widget_libraries(cache, reporter))
     charts = libraries_needed(myst.site_dir / "content", page_packages or {}, executed or {})
     chart_libraries = chart_files(charts, cache, reporter)

@@ -52,6 +52,7 @@ class PageView:
     outline: list = field(default_factory=list)  # (depth, id, text) of the page's headings
     mermaid: bool = False
     charts: str = ""  # the chart libraries the site ships ("plotly vega"), when this page may show a chart
+    widget_state: bool = False  # stored widgets and their state: drawn before (and without) Python
     anywidget: bool = False
     math: bool = False
     downloads: list = field(default_factory=list)  # (href, label)
@@ -202,6 +203,8 @@ def render_page(view: PageView, chrome: Chrome, nav: list[NavEntry], index_path:
         data += f'\n<script type="module" src="{root}_static/runtime/runtime.js"></script>'
     if view.anywidget:
         data += f'\n<script type="module" src="{root}_static/anywidget.js"></script>'
+    if view.widget_state:
+        data += f'\n<script type="module" src="{root}_static/runtime/widget-state.js"></script>'
     if view.charts:
         data += f'\n<script src="{root}_static/charts.js" defer data-chart-libraries="{html.escape(view.charts)}"></script>'
     if view.mermaid:

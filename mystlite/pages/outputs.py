@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import html
+import json
 from typing import Callable
 
 from ansi2html import Ansi2HTMLConverter
 
 from .charts import CHART_MIMES, chart_html
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 _ANSI = Ansi2HTMLConverter(inline=True, dark_bg=False, line_wrap=False)
 # Richest first, as Jupyter front ends choose.
@@ -42,6 +45,15 @@ def render_output(data: dict, asset_url: Callable[[str], str], read_asset: Calla
     kind_attr = html.escape(kind or "display_data")
     fallback = next((mime for mime in MIME_ORDER if mime in bundle), None)
     body = render_mime(fallback, bundle[fallback], asset_url, read_asset) if fallback else ""
+    view = _json_text(bundle[WIDGET_VIEW], read_asset) if WIDGET_VIEW in bundle else None
+    if view:  # a stored widget: drawn from the page's widget state (widget-state.js), its text until then
+        try:
+            model = str(json.loads(view).get("model_id") or "")
+        except (ValueError, AttributeError):
+            model = ""
+        if model:
+            return (f'<div class="output" data-output-type="{kind_attr}" data-mime="{WIDGET_VIEW}">'
+                    f'<div class="output-widget" data-model-id="{html.escape(model)}">{body}</div></div>')
     chart = next((mime for mime in bundle if mime in CHART_MIMES), None)
     if chart:  # drawn by its library in the browser; the next-best representation shows until then
         spec = _json_text(bundle[chart], read_asset)
@@ -55,8 +67,6 @@ def render_output(data: dict, asset_url: Callable[[str], str], read_asset: Calla
 
 def _json_text(item, read_asset: Callable[[str], str | None]) -> str | None:
     """A JSON output's text: mystmd keeps it as a string ({"content": …} or a file), nbformat as the value."""
-    import json
-
     if isinstance(item, dict) and "content_type" in item:
         content = item.get("content")
         if not content and item.get("path"):

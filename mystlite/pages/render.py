@@ -99,6 +99,11 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
         if ctx.executed is not None and ctx.executed_cells != len(ctx.executed):
             reporter.warn(f"{page.path}: the page shows {ctx.executed_cells} code cells but {len(ctx.executed)} "
                           "were executed; the executed outputs of the extra cells are not shown")
+        state = (content.get("widgets") or {}).get("application/vnd.jupyter.widget-state+json")
+        widget_state = bool(state) and 'class="output-widget"' in body
+        if widget_state:  # as nbconvert does: the notebook's widget state, for widgets drawn without Python
+            body += ('<script type="application/vnd.jupyter.widget-state+json" id="mystlite-widget-state">'
+                     + json.dumps(state, sort_keys=True).replace("</", "<\\/") + "</script>")
         defined = {ident for ident, _, _ in ctx.footnote_defs}
         for ident in ctx.footnote_refs - defined:  # a note the page never defines: a number, not a dead link
             body = body.replace(f'<a href="#fn-{ident}">', '<a class="footnote-missing">')
@@ -120,6 +125,7 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
             runtime=bool(page and page.compute and project.config.lite and ctx.cells),
             outline=ctx.headings, mermaid=ctx.mermaid, anywidget=ctx.anywidget, math=_has_math(content.get("mdast")),
             charts=" ".join(sorted(charts)) if charts and ('class="output-chart"' in body or ctx.compute) else "",
+            widget_state=widget_state,
             downloads=_downloads(frontmatter, asset), footer=render(footer, footer_ctx) if footer else "",
             asset=asset)
         search.append({"url": f"{entry.path}/" if entry.path != index_path else "", "title": view.title,

@@ -33,6 +33,7 @@ class PageComm {
   }
 
   message(msgType, data, callbacks, metadata, buffers) {
+    if (!this.send_) return this.comm_id;  // a stored widget: no Python to tell
     const message = { msg_type: msgType, comm_id: this.comm_id, target_name: this.target_name, data: data || {},
                       metadata: metadata || {}, buffers: (buffers || []).map(toBase64) };
     this.send_(message).then(() => {
@@ -91,6 +92,10 @@ export async function createWidgets({ libraries, send }) {
         comms.delete(content.comm_id);
         if (comm && comm.onClose) await comm.onClose(msg);
       }
+    },
+
+    async restore(state) {  // a notebook's stored widget state: models with no Python behind them
+      await manager.set_state(state);
     },
 
     async show(view, element) {
