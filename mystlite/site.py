@@ -37,6 +37,7 @@ class LitePart:
     tasks_run: int = 0  # jupyterlite doit tasks that did work
     notebooks: dict[str, str] = field(default_factory=dict)  # page path -> its notebook in the lite drive
     executed: Any = None  # the build-time run of the compute pages (mystlite.execute.Executed), with --execute
+    widget_wheels: dict[str, Path] = field(default_factory=dict)  # widget packages' wheels (their front ends)
 
 
 @dataclass
@@ -113,7 +114,8 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
         pages = finish_pages(pages_run, work, lite.notebooks,
                              lambda page, **extra: page_data(config, page, lite.notebooks, lite.page_packages,
                                                              **extra),
-                             resolve_cache_dir(cache_dir), executed and executed.outputs(), lite.page_packages)
+                             resolve_cache_dir(cache_dir), executed and executed.outputs(), lite.page_packages,
+                             lite.widget_wheels)
     finally:
         pages_run.cancel()
     parts = {**lite.parts, "": pages.folder}
@@ -145,6 +147,7 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
                                     scan_site(project, contents_py))
         lite.offline, lite.offline_note = offline_truth(dist, reporter, offline_required)
         lite.page_packages = dist.needs.page_packages if dist.needs else {}
+        lite.widget_wheels = dist.labextension_wheels
         run_pages = StagedExecution(project, work, reporter, strict) if execute else None
         with reporter.step("JupyterLite bundle"):
             bundle = build_lite(project, dist, work, reporter, after_stage=run_pages)

@@ -93,3 +93,24 @@ def test_a_stored_widget_works_before_python_starts(widgets_site, serve, offline
                            timeout=TIMEOUT)
     assert page.locator(".compute-status").inner_text() != "Ready"
     assert browser.off_host == []
+
+
+def test_an_anywidget_counter_increments(widgets_site, serve, offline_page):
+    """anywidget with its _esm, live on the page: clicks change the count, and Python sees it. Its front end
+    comes from the site (from the anywidget wheel itself); JupyterLite gets its labextension too."""
+    assert (widgets_site.lite / "extensions" / "anywidget" / "package.json").is_file()
+    served = serve(widgets_site.output)
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("counter/"))
+    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'", timeout=TIMEOUT)
+    page.locator(".run-cell").first.click()
+    button = page.locator(".counter-button")
+    button.wait_for(timeout=TIMEOUT)
+    button.click()
+    button.click()
+    page.locator(".counter-button", has_text="count is 2").wait_for(timeout=TIMEOUT)
+    page.locator(".run-cell").nth(1).click()
+    page.locator(".cell .output", has_text="python sees 2").wait_for(timeout=TIMEOUT)
+    assert any(u.endswith("/_static/runtime/lib/widgets/anywidget.js") for u in browser.requests)
+    browser.assert_offline()

@@ -39,8 +39,8 @@ def start_pages(project: Project, work: Path, reporter: Reporter, base_url: str 
 
 
 def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_data, cache: Path,
-                 executed: dict[str, list] | None = None, page_packages: dict[str, list[str]] | None = None
-                 ) -> PagesBuild:
+                 executed: dict[str, list] | None = None, page_packages: dict[str, list[str]] | None = None,
+                 widget_wheels: dict[str, Path] | None = None) -> PagesBuild:
     """Wait for mystmd, then render the HTML (skipped when its inputs are unchanged). `executed`: page path ->
     outputs per code cell from build-time execution, shown instead of the stored ones."""
     myst = run.wait()
@@ -55,7 +55,7 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
              "data": {p.path: page_data(p) for p in project.pages}, "executed": executed,
              "libraries": [KATEX_VERSION, MERMAID_VERSION, EDITOR_PACKAGES, MARKDOWN_IT,
                            [library.files for library in CHART_LIBRARIES], WIDGET_MANAGER, REQUIREJS],
-             "packages": page_packages,
+             "packages": page_packages, "widget_wheels": sorted(p.name for p in (widget_wheels or {}).values()),
              "hosting": [project.config.options.headers, run.base_url, project.config.title]}
     if folder.is_dir() and read_json(stamp_file) == stamp:
         return PagesBuild(folder)
@@ -70,7 +70,7 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     if "mermaid" in uses:
         libraries.update(mermaid_files(cache, reporter) or {})
     if widgets_needed(myst.site_dir / "content", page_packages or {}, project.config.options.widgets):
-        libraries.update(widget_libraries(cache, reporter))
+        libraries.update(widget_libraries(cache, reporter, widget_wheels or {}))
     charts = libraries_needed(myst.site_dir / "content", page_packages or {}, executed or {})
     chart_libraries = chart_files(charts, cache, reporter)
     libraries.update(chart_libraries)

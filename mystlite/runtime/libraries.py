@@ -110,10 +110,19 @@ REQUIREJS = ("requirejs", "2.3.8")
 _WIDGET_FONT = re.compile(r"^package/dist/[0-9a-f]{20}\.(?:woff2?|ttf)$")
 
 
-def widget_libraries(cache: Path, reporter: Reporter) -> dict[str, Path]:
+def widget_libraries(cache: Path, reporter: Reporter, wheels: dict[str, Path]) -> dict[str, Path | bytes]:
     """{site path: file} for widgets on the page, or {} (with a warning) when npm cannot get them: widgets then
-    show as their text."""
-    files: dict[str, Path] = {}
+    show as their text. `wheels`: the widget packages' wheels; anywidget's front end comes from its own wheel
+    (the AMD module it ships for the classic notebook), so it always matches the Python side."""
+    files: dict[str, Path | bytes] = {}
+    if "anywidget" in wheels:
+        import zipfile
+
+        with zipfile.ZipFile(wheels["anywidget"]) as archive:
+            member = next((name for name in archive.namelist()
+                           if name.endswith("/share/jupyter/nbextensions/anywidget/index.js")), None)
+            if member:
+                files[f"{LIB_DIR}/widgets/anywidget.js"] = archive.read(member)
     try:
         package, version = REQUIREJS
         folder = fetch_package_files(package, version, cache / "npm" / package / version, reporter,

@@ -72,7 +72,11 @@ export async function createWidgets({ libraries, send }) {
     }
   }
 
-  const manager = new PageManager({ loader: (module) => Promise.reject(new Error(`no widget module ${module}`)) });
+  // widget modules beyond the built-in controls: anywidget, from the site (its own AMD module)
+  const loader = (module) => (module === "anywidget"
+    ? new Promise((resolve, reject) => window.requirejs([new URL("anywidget.js", libraries).href], resolve, reject))
+    : Promise.reject(new Error(`the widget module ${module} is not on this site`)));
+  const manager = new PageManager({ loader });
 
   return {
     async receive(message) {
