@@ -48,3 +48,17 @@ def test_pages_and_sites_without_charts_load_no_library(charts_site, built_sampl
     assert not any("charts" in u for u in browser.requests)
     assert not (built_sample.output / "_static" / "charts").exists()  # the sample has no chart: none shipped
     assert (charts_site.output / "_static" / "charts" / "plotly" / "plotly.min.js").is_file()
+
+
+def test_jupyterlite_draws_the_stored_charts_too(charts_site, serve, offline_page):
+    """JupyterLite draws vega-lite itself; plotly needs plotly's extension, which the site ships because a
+    notebook stores a plotly figure."""
+    assert (charts_site.lite / "extensions" / "jupyterlab-plotly" / "package.json").is_file()
+    served = serve(charts_site.output)
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("lite/notebooks/index.html?path=stored.ipynb"))
+    page.wait_for_selector(".jp-Notebook .js-plotly-plot", state="attached", timeout=TIMEOUT)
+    page.wait_for_selector(".jp-Notebook .main-svg", state="attached", timeout=TIMEOUT)  # drawn by plotly.js
+    page.wait_for_selector(".jp-Notebook .vega-embed", state="attached", timeout=TIMEOUT)
+    browser.assert_offline()

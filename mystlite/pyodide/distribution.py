@@ -29,7 +29,8 @@ from .npm import CORE_FILES, fetch_core
 from .imports import SiteImports, is_provided
 from .pypi import PackageNotFound, WheelCache
 from .wheelinfo import WheelInfo, browser_tag_problem, read_wheel
-from .widgets import LABEXTENSION_WHEELS, PINS as WIDGET_PINS, widget_imports, widget_requirements
+from .widgets import (LABEXTENSION_WHEELS, PINS as WIDGET_PINS, PLOTLY_EXTENSION, widget_imports,
+                      widget_requirements)
 
 KERNEL_EXTENSION = "@jupyterlite/pyodide-kernel-extension"
 # What the kernel loads at start-up (see its worker); preloading them from the lock skips piplite look-ups.
@@ -119,7 +120,8 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
     custom = custom_wheel_files(options, config_file, abi)
     resolver = LockResolver(base_lock, dist_dir, WheelCache(cache), reporter)
     site_imports = site_imports or SiteImports()
-    widgets = widget_imports({use.module for use in site_imports.uses}, options.widgets)
+    modules = {use.module for use in site_imports.uses}
+    widgets = widget_imports(modules, options.widgets)
     for wheel in sorted(kernel_extension_dir().glob("static/pypi/*.whl")):
         # the kernel's empty widgetsnbextension stands in for the classic notebook's files, with widgets only
         if not wheel.name.startswith("widgetsnbextension") or (widgets and "-4.0." in wheel.name):
@@ -143,11 +145,28 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
     preload = list(STARTUP) + [canonicalize_name(r.name) for r in declared]
     stdlib = compiled_stdlib(core, cache, reporter)
     online = {name: needs.packages.get(name) or needs.packages_needing(name, resolver) for name in resolver.online}
+    extensions = {name: resolver.paths[name] for name in LABEXTENSION_WHEELS if name in resolver.paths}
+    if "plotly" not in extensions and (site_imports.plotly_outputs or "plotly" in modules):
+        extensions["plotly"] = plotly_extension_wheel(resolver.cache, reporter)
     return Distribution(source.mode, PYODIDE_VERSION, core, stdlib, resolver.lock(), resolver.files(), preload,
                         custom, resolver.online, needs=needs, online_reasons=online,
                         fetch_failures=resolver.failures,
-                        labextension_wheels={name: resolver.paths[name] for name in LABEXTENSION_WHEELS
-                                             if name in resolver.paths})
+                        labextension_wheels={k: v for k, v in extensions.items() if v is not None})
+
+
+def plotly_extension_wheel(cache: WheelCache, reporter: Reporter) -> Path | None:
+    """plotly's wheel, for the JupyterLite extension inside it (not for the lock); None, with a warning, when
+    pip cannot get it: plotly figures then show as text in JupyterLite (the pages draw them anyway)."""
+    name, version = PLOTLY_EXTENSION.split("==")
+    cached = cache.find(name, version)
+    if cached:
+        return cached
+    try:
+        with reporter.step(f"downloading {PLOTLY_EXTENSION} with pip (its JupyterLite extension)"):
+            return cache.download([PLOTLY_EXTENSION])[PLOTLY_EXTENSION]
+    except MystliteError as err:
+        reporter.warn(f"plotly figures show as text in JupyterLite ({err.message})")
+        return None
 
 
 @dataclass

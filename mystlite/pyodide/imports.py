@@ -33,6 +33,7 @@ class SiteImports:
     uses: list[ImportUse] = field(default_factory=list)
     requirements: list[tuple[str, str]] = field(default_factory=list)  # (requirement, where) from %pip / PEP 723
     local_modules: set[str] = field(default_factory=set)  # modules the contents ship themselves
+    plotly_outputs: bool = False  # a notebook stores a plotly figure (JupyterLite needs plotly's extension)
 
     def by_page(self) -> dict[str, set[str]]:
         pages: dict[str, set[str]] = {}
@@ -160,6 +161,8 @@ def scan_site(project: Project, contents_files: list[Path]) -> SiteImports:
     for page in project.compute_pages:
         if page.kind in (NOTEBOOK, MD_NOTEBOOK):
             sources += page_cells(page)
+        if page.kind == NOTEBOOK and b"application/vnd.plotly.v1+json" in page.source.read_bytes():
+            found.plotly_outputs = True
     sources += [CodeSource(path.read_text(encoding="utf-8", errors="replace"), path.relative_to(root).as_posix())
                 for path in py_files]
     for source in sources:

@@ -20,7 +20,9 @@ from ..files import sync_folder
 WIDGET_PACKAGES = {"ipywidgets": "ipywidgets==8.1.9", "anywidget": "anywidget==0.11.0"}
 # ipywidgets 8.1.9 asks for jupyterlab_widgets~=3.0.17: the manager that speaks its protocol version
 PINS = {"jupyterlab-widgets": "3.0.17"}
-LABEXTENSION_WHEELS = ("jupyterlab-widgets", "anywidget")  # the wheels that carry a labextension
+LABEXTENSION_WHEELS = ("jupyterlab-widgets", "anywidget", "plotly")  # the wheels that carry a labextension
+# plotly figures in JupyterLite need plotly's own extension, which only its (large, pure) wheel carries
+PLOTLY_EXTENSION = "plotly==7.1.0"
 
 
 def widget_imports(modules: set[str], switch: bool | None) -> list[str]:
