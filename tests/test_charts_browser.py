@@ -62,3 +62,17 @@ def test_jupyterlite_draws_the_stored_charts_too(charts_site, serve, offline_pag
     page.wait_for_selector(".jp-Notebook .main-svg", state="attached", timeout=TIMEOUT)  # drawn by plotly.js
     page.wait_for_selector(".jp-Notebook .vega-embed", state="attached", timeout=TIMEOUT)
     browser.assert_offline()
+
+
+def test_a_stored_bokeh_figure_is_drawn_by_the_sites_bokehjs(charts_site, serve, offline_page):
+    """bokeh's stored notebook output: its loader (which would fetch BokehJS from a CDN) is not run; the
+    figure's script runs after the site's own BokehJS has loaded."""
+    html = (charts_site.output / "bokeh" / "index.html").read_text()
+    assert "cdn.bokeh.org" not in html  # the stored loader names it; the page never carries it
+    served = serve(charts_site.output)
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("bokeh/"))
+    page.wait_for_selector("[data-root-id] .bk-Figure, [data-root-id] canvas", state="attached", timeout=TIMEOUT)
+    assert any(u.endswith("/_static/charts/bokeh/bokeh.min.js") for u in browser.requests)
+    browser.assert_offline()

@@ -21,6 +21,9 @@ HINT = "without network access, copy a filled download cache to $MYSTLITE_CACHE_
 STATIC = "_static/charts"  # published here, relative to the site root
 
 
+BOKEH_EXEC, BOKEH_LOAD = "application/vnd.bokehjs_exec.v0+json", "application/vnd.bokehjs_load.v0+json"
+
+
 @dataclass(frozen=True)
 class ChartLibrary:
     name: str
@@ -38,9 +41,14 @@ LIBRARIES = (
                  ("application/vnd.vegalite.v6+json", "application/vnd.vegalite.v5+json",
                   "application/vnd.vegalite.v4+json", "application/vnd.vega.v6+json", "application/vnd.vega.v5+json"),
                  ("altair", "vega-datasets", "vl-convert-python")),
+    # bokeh's notebook output is a script that calls BokehJS; its "load" output would fetch BokehJS from a CDN
+    # and is never run: the site's own copy loads instead
+    ChartLibrary("bokeh", tuple(("@bokeh/bokehjs", "3.9.2", f"build/js/{name}.min.js")
+                                for name in ("bokeh", "bokeh-widgets", "bokeh-tables", "bokeh-gl")),
+                 (BOKEH_EXEC, BOKEH_LOAD), ("bokeh", "panel", "holoviews")),
 )
 CHART_MIMES = {mime: library.name for library in LIBRARIES for mime in library.mimes}
-_MIME_IN_JSON = re.compile(r'"(application/vnd\.(?:plotly|vegalite|vega)\.v\d+\+json)"')
+_MIME_IN_JSON = re.compile(r'"(application/vnd\.(?:plotly|vegalite|vega|bokehjs_exec|bokehjs_load)\.v\d+\+json)"')
 
 
 def script_paths(name: str) -> list[str]:
@@ -70,18 +78,21 @@ def chart_files(names: set[str], cache: Path, reporter: Reporter) -> dict[str, P
     for library in LIBRARIES:
         if library.name not in names:
             continue
+        members: dict[tuple[str, str], list[str]] = {}  # (package, version) -> its files: one fetch each
+        for package, version, member in library.files:
+            members.setdefault((package, version), []).append(member)
         try:
-            for (package, version, member), path in zip(library.files, script_paths(library.name)):
-                wanted = f"package/{member}"
+            found: dict[str, Path] = {}
+            for (package, version), wanted in members.items():
+                names_in = {f"package/{member}": Path(member).name for member in wanted}
                 folder = fetch_package_files(package, version, cache / "npm" / package / version, reporter,
-                                             lambda name, wanted=wanted: Path(wanted).name if name == wanted else None,
-                                             [Path(member).name], HINT)
-                files[path] = folder / Path(member).name
+                                             names_in.get, sorted(names_in.values()), HINT)
+                found.update({member: folder / Path(member).name for member in wanted})
+            for (_package, _version, member), path in zip(library.files, script_paths(library.name)):
+                files[path] = found[member]
         except MystliteError as err:
             reporter.warn(f"{library.name} charts show their other outputs (a picture or text): {library.name} "
                           f"could not be fetched ({err.message})")
-            for path in script_paths(library.name):
-                files.pop(path, None)
     return files
 
 

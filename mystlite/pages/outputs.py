@@ -8,7 +8,7 @@ from typing import Callable
 
 from ansi2html import Ansi2HTMLConverter
 
-from .charts import CHART_MIMES, chart_html
+from .charts import BOKEH_EXEC, BOKEH_LOAD, CHART_MIMES, chart_html
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -54,7 +54,13 @@ def render_output(data: dict, asset_url: Callable[[str], str], read_asset: Calla
         if model:
             return (f'<div class="output" data-output-type="{kind_attr}" data-mime="{WIDGET_VIEW}">'
                     f'<div class="output-widget" data-model-id="{html.escape(model)}">{body}</div></div>')
+    if BOKEH_LOAD in bundle:  # bokeh's loader fetches BokehJS from a CDN: the site's own copy loads instead
+        return f'<div class="output" data-output-type="{kind_attr}" data-mime="{BOKEH_LOAD}" hidden></div>'
     chart = next((mime for mime in bundle if mime in CHART_MIMES), None)
+    if chart == BOKEH_EXEC:  # the script that draws the figure into the div of the output before it
+        script = _text(_mime_content(bundle.get("application/javascript")))
+        return (f'<div class="output" data-output-type="{kind_attr}" data-mime="{chart}">'
+                f"{chart_html(chart, json.dumps(script), body)}</div>") if script else ""
     if chart:  # drawn by its library in the browser; the next-best representation shows until then
         spec = _json_text(bundle[chart], read_asset)
         if spec is not None:
@@ -63,6 +69,10 @@ def render_output(data: dict, asset_url: Callable[[str], str], read_asset: Calla
     if fallback:
         return f'<div class="output" data-output-type="{kind_attr}" data-mime="{fallback}">{body}</div>'
     return ""
+
+
+def _mime_content(item):
+    return item.get("content") if isinstance(item, dict) and "content_type" in item else item
 
 
 def _json_text(item, read_asset: Callable[[str], str | None]) -> str | None:

@@ -7,6 +7,7 @@
   var files = {
     plotly: ["plotly/plotly.min.js"],
     vega: ["vega/vega.min.js", "vega/vega-lite.min.js", "vega/vega-embed.min.js"],
+    bokeh: ["bokeh/bokeh.min.js", "bokeh/bokeh-widgets.min.js", "bokeh/bokeh-tables.min.js", "bokeh/bokeh-gl.min.js"],
   };
   var loading = {};
 
@@ -42,6 +43,11 @@
     box.dataset.drawn = "1";
     var spec = JSON.parse(box.querySelector('script[type="application/json"]').textContent);
     return load(name).then(function () {
+      if (name === "bokeh") {  // the output's own script: it draws into the div an earlier output made
+        new Function(spec)();
+        box.hidden = true;
+        return true;
+      }
       var target = document.createElement("div");
       target.className = "chart";
       if (name === "plotly") {

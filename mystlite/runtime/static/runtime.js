@@ -322,7 +322,9 @@ const CHART_MIMES = {  // drawn by the site's own plotly or vega (charts.js), wh
   "application/vnd.plotly.v1+json": "plotly", "application/vnd.vegalite.v6+json": "vega",
   "application/vnd.vegalite.v5+json": "vega", "application/vnd.vegalite.v4+json": "vega",
   "application/vnd.vega.v6+json": "vega", "application/vnd.vega.v5+json": "vega",
+  "application/vnd.bokehjs_exec.v0+json": "bokeh",
 };
+const BOKEH_LOAD = "application/vnd.bokehjs_load.v0+json"; // it would fetch BokehJS from a CDN: never run
 
 function chartBox(data, kind) {
   const charts = self.mystliteCharts;
@@ -332,7 +334,8 @@ function chartBox(data, kind) {
   const box = richBox(rest, kind) || el("div", { class: "output", "data-output-type": kind });
   box.dataset.mime = mime;
   const chart = el("div", { class: "output-chart", "data-library": CHART_MIMES[mime], "data-mime": mime });
-  const spec = typeof data[mime] === "string" ? data[mime] : JSON.stringify(data[mime]);
+  const value = CHART_MIMES[mime] === "bokeh" ? data["application/javascript"] || "" : data[mime];
+  const spec = typeof value === "string" && CHART_MIMES[mime] !== "bokeh" ? value : JSON.stringify(value);
   chart.append(el("script", { type: "application/json" }, spec), ...box.childNodes);
   box.replaceChildren(chart);
   charts.draw(chart);  // the next-best representation shows until the chart is drawn
@@ -374,6 +377,7 @@ function widgetBox(data, kind) {
 }
 
 function richBox(data, kind) {
+  if (BOKEH_LOAD in data) return el("div", { class: "output", "data-output-type": kind, hidden: "" });
   const widget = widgetBox(data, kind);
   if (widget) return widget;
   const chart = chartBox(data, kind);
