@@ -710,5 +710,10 @@ if (page.checks) {
   }));
 }
 
+// A page whose code imports widgets gets its widget manager while Python starts, not after the first Run.
+if ((page.packages || []).some((name) => name === "ipywidgets" || name === "anywidget")) {
+  setTimeout(loadWidgets, 0);
+}
+
 // Start Python while the reader is still reading, so the first Run is quick.
 reloadIsolated().then((reloading) => { if (!reloading && !worker) startWorker(); });
