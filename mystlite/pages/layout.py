@@ -112,16 +112,33 @@ def _authors(frontmatter: dict) -> str:
     return f'<div class="authors">{", ".join(people)}{listed}</div>'
 
 
-def render_nav(nav: list[NavEntry], current: str, index_path: str, rel_root: str) -> str:
+_NAV_ITEMS: dict[tuple, tuple[list, list[tuple[str | None, str, str]]]] = {}
+
+
+def _nav_items(nav: list[NavEntry], index_path: str, rel_root: str) -> list[tuple[str | None, str, str]]:
+    """(path, before, after) per entry: the same for every page at this depth, so made once per build and
+    depth (a book of n pages would otherwise escape n × n titles); the current page's mark goes between."""
+    key = (id(nav), index_path, rel_root)
+    cached = _NAV_ITEMS.get(key)
+    if cached is not None and cached[0] is nav:  # the very list (held here, so its id is not reused)
+        return cached[1]
     items = []
     for entry in nav:
         if entry.path is None:
-            items.append(f'<li class="nav-group level-{entry.level}">{html.escape(entry.title)}</li>')
+            items.append((None, f'<li class="nav-group level-{entry.level}">{html.escape(entry.title)}</li>', ""))
             continue
-        active = ' aria-current="page" class="active"' if entry.path == current else ""
-        items.append(f'<li class="level-{entry.level}"><a href="{page_href(entry.path, index_path, rel_root)}"'
-                     f'{active}>{html.escape(entry.title)}</a></li>')
-    return f'<nav class="sidebar" id="sidebar" aria-label="Pages"><ul>{"".join(items)}</ul></nav>'
+        items.append((entry.path, f'<li class="level-{entry.level}"><a href="{page_href(entry.path, index_path, rel_root)}"',
+                      f'>{html.escape(entry.title)}</a></li>'))
+    if len(_NAV_ITEMS) > 64:
+        _NAV_ITEMS.clear()
+    _NAV_ITEMS[key] = (nav, items)
+    return items
+
+
+def render_nav(nav: list[NavEntry], current: str, index_path: str, rel_root: str) -> str:
+    items = "".join(before + (' aria-current="page" class="active"' if path is not None and path == current else "")
+                    + after for path, before, after in _nav_items(nav, index_path, rel_root))
+    return f'<nav class="sidebar" id="sidebar" aria-label="Pages"><ul>{items}</ul></nav>'
 
 
 def render_pager(nav: list[NavEntry], current: str, index_path: str, rel_root: str) -> str:
