@@ -175,7 +175,8 @@ class StagedExecution:
             self.reporter.warn("--execute needs the site's own pyodide (mystlite.pyodide is a CDN); nothing was "
                                "executed")
             return
-        executed = execute_pages(self.project, pyodide_dir, src / "contents", drive.notebooks, self.work,
+        executed = execute_pages(self.project, pyodide_dir, src / "contents", drive.notebooks, drive.checks,
+                                 self.work,
                                  self.reporter, self.project.config.options.execute_timeout)
         if executed.problems and self.strict:
             raise MystliteError(f"{len(executed.problems)} cell(s) failed at build time (--strict): "
@@ -189,10 +190,7 @@ class StagedExecution:
                                 hint="a solution must pass its exercise's check, and the starting code must not")
         for problem in executed.problems + exercises:
             self.reporter.warn(problem)
-        from .exercises import page_exercises
-
-        hidden = {page.path: page_exercises(page).checks for page in self.project.compute_pages}
-        write_outputs(src / "contents", drive.notebooks, executed, self.reporter, hidden)
+        write_outputs(src / "contents", drive.notebooks, executed, self.reporter, drive.checks)
         self.result = executed
 
 

@@ -62,11 +62,11 @@ def skipped_page(page) -> bool:
     return (isinstance(execute, dict) and execute.get("skip") is True) or front.get("skip_execution") is True
 
 
-def execute_pages(project, pyodide_dir: Path, drive: Path, notebooks: dict[str, str], work: Path,
-                  reporter: Reporter, timeout: float) -> Executed:
+def execute_pages(project, pyodide_dir: Path, drive: Path, notebooks: dict[str, str], checks: dict[str, set[int]],
+                  work: Path, reporter: Reporter, timeout: float) -> Executed:
     """Run every compute page (in parallel, up to the core count) with the staged lite bundle's pyodide
-    folder and drive; pages whose inputs are unchanged come from the cache without running."""
-    from ..exercises import page_exercises
+    folder and drive; pages whose inputs are unchanged come from the cache without running. `checks`: each
+    page's exercise check cells, which the reader's runner and `check --execute` run, not this."""
     from ..pyodide.imports import page_cells
 
     generated = set(notebooks.values())
@@ -77,10 +77,10 @@ def execute_pages(project, pyodide_dir: Path, drive: Path, notebooks: dict[str, 
         if skipped_page(page):
             continue
         cells = page_cells(page)
-        checks = page_exercises(page, cells).checks  # run by the reader's runner, and by `check --execute`
+        hidden = checks.get(page.path, set())
         notebook = notebooks.get(page.path, page.path)
         job = {"page": page.path, "cwd": "/drive/" + "/".join(notebook.split("/")[:-1]),
-               "cells": [{"code": cell.code.lstrip("\n"), "skip": "skip-execution" in cell.tags or index in checks}
+               "cells": [{"code": cell.code.lstrip("\n"), "skip": "skip-execution" in cell.tags or index in hidden}
                          for index, cell in enumerate(cells)]}
         jobs.append((page.path, cells, job))
     runs = run_jobs(jobs, pyodide_dir, drive, environment, work / "execute", reporter, timeout, "page")

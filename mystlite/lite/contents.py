@@ -23,6 +23,7 @@ class DriveContents:
     files: dict[str, Path | bytes] = field(default_factory=dict)
     notebooks: dict[str, str] = field(default_factory=dict)  # page path -> drive path of its .ipynb
     warnings: list[str] = field(default_factory=list)  # what the converters said, as our one-line warnings
+    checks: dict[str, set[int]] = field(default_factory=dict)  # page path -> its exercises' check cells (left out)
 
 
 def md_notebook_to_ipynb(source: Path, cache: Path, said: list[str] | None = None) -> bytes:
@@ -85,7 +86,7 @@ def collect_contents(project: Project, work: Path) -> DriveContents:
     root = project.root
     drive = DriveContents()
     for page in project.compute_pages:
-        checks = page_exercises(page).checks  # never in the reader's notebook
+        checks = drive.checks[page.path] = page_exercises(page).checks  # never in the reader's notebook
         if page.kind == NOTEBOOK:
             drive.files[page.path] = without_cells(for_lite_kernel(page.source.read_bytes()), checks)
             drive.notebooks[page.path] = page.path

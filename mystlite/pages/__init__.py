@@ -60,7 +60,8 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     if folder.is_dir() and read_json(stamp_file) == stamp:
         return PagesBuild(folder)
     stamp_file.unlink(missing_ok=True)  # a build killed while writing must not leave a stamp that vouches
-    uses = _node_types(myst.site_dir)
+    contents = [path.read_bytes() for path in sorted((myst.site_dir / "content").glob("*.json"))]  # read once
+    uses = _node_types(contents)
     libraries: dict[str, Path | bytes] = {}
     computes = bool(project.compute_pages)  # LaTeX outputs of the reader's code need KaTeX too
     katex = katex_files(cache, reporter, script=computes) if computes or uses & {"math", "inlineMath"} else None
@@ -69,9 +70,9 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
         libraries.update(runtime_libraries(cache, reporter))
     if "mermaid" in uses:
         libraries.update(mermaid_files(cache, reporter) or {})
-    if widgets_needed(myst.site_dir / "content", page_packages or {}, project.config.options.widgets):
+    if widgets_needed(contents, page_packages or {}, project.config.options.widgets):
         libraries.update(widget_libraries(cache, reporter, widget_wheels or {}))
-    charts = libraries_needed(myst.site_dir / "content", page_packages or {}, executed or {})
+    charts = libraries_needed(contents, page_packages or {}, executed or {})
     chart_libraries = chart_files(charts, cache, reporter)
     libraries.update(chart_libraries)
     shipped = {name for name in charts if all(path in chart_libraries for path in script_paths(name))}
@@ -95,25 +96,22 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     return PagesBuild(folder)
 
 
-def widgets_needed(content_dir: Path, page_packages: dict[str, list[str]], switch: bool | None) -> bool:
-    """Whether pages may show widgets: code that imports them, stored widget views, or mystlite.widgets."""
+def widgets_needed(contents: list[bytes], page_packages: dict[str, list[str]], switch: bool | None) -> bool:
+    """Whether pages may show widgets: code that imports them, stored widget views (in the pages' JSON
+    `contents`), or mystlite.widgets."""
     if switch is not None:
         return switch
     if any({"ipywidgets", "anywidget"} & set(names) for names in page_packages.values()):
         return True
-    return any(b"application/vnd.jupyter.widget-view+json" in path.read_bytes()
-               for path in sorted(content_dir.glob("*.json")))
+    return any(b"application/vnd.jupyter.widget-view+json" in content for content in contents)
 
 
 _NODE_TYPE = re.compile(rb'"type":\s*"(math|inlineMath|mermaid|myst)"')
 
 
-def _node_types(site_dir: Path) -> set[str]:
-    """Which of the node types that need a library or a second mystmd run the pages contain."""
-    found: set[str] = set()
-    for content in sorted((site_dir / "content").glob("*.json")):
-        found.update(match.decode() for match in _NODE_TYPE.findall(content.read_bytes()))
-    return found
+def _node_types(contents: list[bytes]) -> set[str]:
+    """Which of the node types that need a library or a second mystmd run the pages' JSON contains."""
+    return {match.decode() for content in contents for match in _NODE_TYPE.findall(content)}
 
 
 def _demo_sources(site_dir: Path) -> list[str]:

@@ -48,7 +48,7 @@ LIBRARIES = (
                  (BOKEH_EXEC, BOKEH_LOAD), ("bokeh", "panel", "holoviews")),
 )
 CHART_MIMES = {mime: library.name for library in LIBRARIES for mime in library.mimes}
-_MIME_IN_JSON = re.compile(r'"(application/vnd\.(?:plotly|vegalite|vega|bokehjs_exec|bokehjs_load)\.v\d+\+json)"')
+_MIME_IN_JSON = re.compile(rb'"(application/vnd\.(?:plotly|vegalite|vega|bokehjs_exec|bokehjs_load)\.v\d+\+json)"')
 
 
 def script_paths(name: str) -> list[str]:
@@ -57,16 +57,14 @@ def script_paths(name: str) -> list[str]:
     return [f"{STATIC}/{name}/{Path(member).name}" for _package, _version, member in library.files]
 
 
-def libraries_needed(content_dir: Path, page_packages: dict[str, list[str]], executed: dict | None = None) -> set[str]:
-    """The libraries a site needs: from its stored and build-time outputs' MIME types and its compute pages'
-    packages."""
+def libraries_needed(contents: list[bytes], page_packages: dict[str, list[str]], executed: dict | None = None) -> set[str]:
+    """The libraries a site needs: from the MIME types of its stored outputs (the pages' JSON `contents`) and
+    build-time outputs, and from its compute pages' packages."""
     needed = set()
-    texts = [content.read_text(encoding="utf-8", errors="replace") for content in sorted(content_dir.glob("*.json"))]
-    texts.append(json.dumps(executed or {}))
-    for text in texts:
+    for text in [*contents, json.dumps(executed or {}).encode()]:
         for mime in _MIME_IN_JSON.findall(text):
-            if mime in CHART_MIMES:
-                needed.add(CHART_MIMES[mime])
+            if mime.decode() in CHART_MIMES:
+                needed.add(CHART_MIMES[mime.decode()])
     used = {name.lower() for names in page_packages.values() for name in names}
     needed.update(lib.name for lib in LIBRARIES if used & set(lib.packages))
     return needed

@@ -180,7 +180,7 @@ class MystRun:
         changed = sync_folder(top, everything, keep=(f"{prefix}/_build".lstrip("/"),), changes=changes)
         self.site_dir, self.html_dir = mirror / "_build" / "site", mirror / "_build" / "html"
         self.proc: subprocess.Popen | None = None
-        self.kept_edit: tuple[tuple[int, int], Path] | None = None
+        self.kept_edit: tuple[tuple[int, int], Path, str] | None = None  # (log mark, edited file, its location)
         self.started = time.perf_counter()
         if not changed and stamp_ok and (self.site_dir / "config.json").is_file():
             write_text(self.stamp, self.want)

@@ -162,12 +162,14 @@ def page_face(site_dir: Path, location: str) -> str | None:
     pages took from it, so an edit that changes this face needs a full `myst build`."""
     import json
 
+    quoted = json.dumps(location, ensure_ascii=False).encode()  # JSON without this string is not the page
     for content in (site_dir / "content").glob("*.json"):
         try:
-            data = json.loads(content.read_text())
+            raw = content.read_bytes()
+            data = json.loads(raw) if quoted in raw else None
         except (OSError, ValueError):
             return None
-        if data.get("location") != location:
+        if data is None or data.get("location") != location:
             continue
         targets = []
 
