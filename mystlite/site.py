@@ -38,6 +38,7 @@ class LitePart:
     notebooks: dict[str, str] = field(default_factory=dict)  # page path -> its notebook in the lite drive
     executed: Any = None  # the build-time run of the compute pages (mystlite.execute.Executed), with --execute
     widget_wheels: dict[str, Path] = field(default_factory=dict)  # widget packages' wheels (their front ends)
+    snapshot: str | None = None  # site path of Python's start-up snapshot, which the pages restore
 
 
 @dataclass
@@ -113,7 +114,7 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
         executed = lite.executed
         pages = finish_pages(pages_run, work, lite.notebooks,
                              lambda page, **extra: page_data(config, page, lite.notebooks, lite.page_packages,
-                                                             **extra),
+                                                             snapshot=lite.snapshot, **extra),
                              resolve_cache_dir(cache_dir), executed and executed.outputs(), lite.page_packages,
                              lite.widget_wheels)
     finally:
@@ -152,7 +153,15 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
         with reporter.step("JupyterLite bundle"):
             bundle = build_lite(project, dist, work, reporter, after_stage=run_pages)
         lite.executed = run_pages.result if run_pages else None
-        lite.parts = {"lite": bundle.folder, "_mystlite": write_drive_index(work, bundle.drive_files)}
+        snapshot = None
+        if dist.core_dir is not None and dist.stdlib is not None:
+            from .runtime.snapshot import startup_snapshot
+
+            snapshot = startup_snapshot(dist.core_dir, dist.stdlib, resolve_cache_dir(cache_dir), reporter)
+        from .runtime import META_DIR
+
+        lite.parts = {"lite": bundle.folder, META_DIR: write_meta(work, bundle.drive_files, snapshot)}
+        lite.snapshot = f"{META_DIR}/{snapshot.name}" if snapshot else None
         lite.tasks_run, lite.notebooks = bundle.tasks_run, bundle.notebooks
     elif config.jupyter is not None:
         reporter.info("project.jupyter is not lite: no lite bundle is built")
@@ -221,10 +230,14 @@ def offline_truth(dist, reporter: Reporter, offline_required: bool) -> tuple[boo
     return False, note
 
 
-def write_drive_index(work: Path, files: list[str]) -> Path:
-    """The list of the lite drive's files, which the in-page runtime copies into its file system."""
+def write_meta(work: Path, files: list[str], snapshot: Path | None) -> Path:
+    """The runtime's site-wide files: the list of the lite drive's files, which it copies into its file
+    system, and Python's start-up snapshot."""
     folder = work / "meta"
-    sync_folder(folder, {"drive.json": (json.dumps({"files": sorted(files)}, indent=1) + "\n").encode()})
+    wanted: dict[str, Path | bytes] = {"drive.json": (json.dumps({"files": sorted(files)}, indent=1) + "\n").encode()}
+    if snapshot is not None:
+        wanted[snapshot.name] = snapshot
+    sync_folder(folder, wanted)
     return folder
 
 
@@ -238,9 +251,9 @@ def external_inputs(config) -> list[Path]:
 
 
 def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[str]] | None = None,
-              checks: str | None = None) -> str:
+              checks: str | None = None, snapshot: str | None = None) -> str:
     """What the in-page runtime and later connectors read: compute on/off and the (secret-free) jupyter config.
-    `checks`: the site path of the page's exercise checks."""
+    `checks`: the site path of the page's exercise checks; `snapshot`: of Python's start-up snapshot."""
     from .runtime import DRIVE_INDEX
 
     if config.jupyter is None:
@@ -253,6 +266,8 @@ def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[
         data.update(runtime=True, notebook=notebooks.get(page.path, page.path), drive=DRIVE_INDEX)
         if (packages or {}).get(page.path):  # loaded while Python starts, and only what this page imports
             data["packages"] = packages[page.path]
+        if snapshot:
+            data["snapshot"] = snapshot
         if checks:
             data["checks"] = checks
             if config.options.solution_after:

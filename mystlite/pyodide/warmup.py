@@ -6,3 +6,4 @@ import decimal, difflib, enum, fractions, functools, glob, hashlib, heapq, html,
 import logging, operator, pathlib, pickle, platform, random, re, shutil, statistics, string, struct  # noqa
 import tempfile, textwrap, time, typing, unicodedata, urllib.parse, uuid, warnings, zipfile, zoneinfo  # noqa
 import email.parser, html.parser, importlib.metadata, xml.etree.ElementTree, tomllib, sqlite3  # noqa
+import tarfile  # noqa: E401, F401  pyodide's package loader imports it when the first package loads

@@ -10,7 +10,8 @@ from pathlib import Path
 STATIC = Path(__file__).parent / "static"
 SITE_ROOT = Path(__file__).parent / "site_root"  # files whose URL must be at the site's root (a service worker's scope)
 URL_DIR = "_static/runtime"  # where the files are published, relative to the site root
-DRIVE_INDEX = "_mystlite/drive.json"  # the lite drive's file list, for the runtime
+META_DIR = "_mystlite"  # the runtime's site-wide files, made per build
+DRIVE_INDEX = f"{META_DIR}/drive.json"  # the lite drive's file list, for the runtime
 
 
 def runtime_files() -> dict[str, Path]:

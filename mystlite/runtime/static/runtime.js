@@ -610,6 +610,7 @@ function startWorker() {
     type: "init",
     pyodideUrl: new URL("lite/static/pyodide/pyodide.mjs", root).href,
     kernelUrl: new URL("./kernel.py", import.meta.url).href,
+    snapshotUrl: page.snapshot ? new URL(page.snapshot, root).href : null,
     drive: page.drive ? { index: new URL(page.drive, root).href, files: new URL("lite/files/", root).href } : null,
     cwd: "/drive/" + notebook.split("/").slice(0, -1).join("/"),
     packages: page.packages || [],

@@ -1,6 +1,8 @@
 // The in-page runtime's worker: the site's own pyodide (lite/static/pyodide), one interpreter per page.
 // Messages in: init, run, check, complete, help. Messages out: status, stream, display, result, error, done,
 // fatal, reply.
+import { unpackHeap } from "./heap.js";
+
 let pyodide = null;
 let runner = null;
 let current = null; // id of the cell whose output is being produced
@@ -53,15 +55,84 @@ function readInput(prompt, password) {
   return new TextDecoder().decode(new Uint8Array(inputBuffer, 8, header[1]).slice());
 }
 
-async function init({ pyodideUrl, kernelUrl, drive, cwd, packages, page, interruptBuffer, sharedInput }) {
+async function fetchSnapshot(url) {
+  // Shipped gzipped; a host that sends .gz files with Content-Encoding: gzip has already unpacked it.
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  let bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const unpacked = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    bytes = new Uint8Array(await new Response(unpacked).arrayBuffer());
+  }
+  return unpackHeap(bytes);
+}
+
+function compileWasmEarly() {
+  // pyodide compiles its wasm only once the snapshot has arrived. Compiling it while the snapshot downloads
+  // and unpacks takes that time off the start: pyodide's own fetch of the wasm starts the compile, and its
+  // instantiateStreaming then gets the compiled module. Returns the function that puts both back.
+  const realFetch = self.fetch, realInstantiate = WebAssembly.instantiateStreaming;
+  let compiled = null;
+  self.fetch = (input, init) => {
+    const response = realFetch(input, init);
+    if (!compiled && String(input instanceof Request ? input.url : input).endsWith("/pyodide.asm.wasm")) {
+      compiled = response.then((r) => WebAssembly.compileStreaming(r.clone()));
+      compiled.catch(() => {});
+    }
+    return response;
+  };
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    const early = compiled;
+    compiled = null;
+    try {
+      const module = await early;
+      if (!module) throw new Error("not compiled early");
+      (await source).body?.cancel().catch(() => {});
+      return { module, instance: await WebAssembly.instantiate(module, imports) };
+    } catch {
+      return realInstantiate(source, imports);
+    }
+  };
+  return () => { self.fetch = realFetch; WebAssembly.instantiateStreaming = realInstantiate; };
+}
+
+async function startPython(loadPyodide, snapshot, kernelUrl) {
+  // Python's start-up snapshot (made at build time, with the runtime module imported) restores in a few
+  // milliseconds instead of booting the interpreter; if it cannot be used, Python starts the ordinary way.
+  const quiet = { stdout: () => {}, stderr: () => {} };
+  if (snapshot) {
+    const restore = compileWasmEarly();
+    try {
+      const py = await loadPyodide({ ...quiet, _loadSnapshot: snapshot });
+      // every reader gets the snapshot's state: random must not repeat the same numbers on every page load
+      py.runPython("import random; random.seed()");
+      return { py, kernel: py.pyimport("_mystlite_kernel") };
+    } catch (error) {
+      console.warn("mystlite: the start-up snapshot could not be used; starting Python without it", error);
+    } finally {
+      restore();
+    }
+  }
+  const kernelSource = fetch(kernelUrl).then((r) => r.text());
+  const py = await loadPyodide(quiet);
+  py.runPython("import sys, types; sys.modules['_mystlite_kernel'] = types.ModuleType('_mystlite_kernel')");
+  const kernel = py.pyimport("_mystlite_kernel");
+  py.runPython(await kernelSource, { globals: kernel.__dict__ });
+  return { py, kernel };
+}
+
+async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, page, interruptBuffer,
+                      sharedInput }) {
   inputBuffer = sharedInput || null;
   // Everything that does not need Python is fetched while pyodide downloads and starts.
   const listing = fetchDriveListing(drive);
-  const kernelSource = fetch(kernelUrl).then((r) => r.text());
+  const snapshot = snapshotUrl ? fetchSnapshot(snapshotUrl) : null;
+  snapshot?.catch(() => {});  // a failed fetch is handled where it is awaited
   post({ type: "status", text: "Downloading Python…" });
   const { loadPyodide } = await import(pyodideUrl);
   post({ type: "status", text: "Starting Python…" });
-  pyodide = await loadPyodide({ stdout: () => {}, stderr: () => {} });
+  const started = await startPython(loadPyodide, snapshot, kernelUrl);
+  pyodide = started.py;
   pyodide.setStdout(stream("stdout"));
   pyodide.setStderr(stream("stderr"));
   if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
@@ -77,11 +148,9 @@ async function init({ pyodideUrl, kernelUrl, drive, cwd, packages, page, interru
   mountDrive(drive, await listing);
   pyodide.FS.mkdirTree(cwd);
   pyodide.FS.chdir(cwd);
-  const namespace = pyodide.globals.get("dict")();
-  namespace.set("PAGE", page || "");
-  pyodide.runPython(await kernelSource, { globals: namespace });
+  started.kernel.PAGE = page || "";
   const send = (kind, text) => post({ type: kind, id: current, ...JSON.parse(text) });
-  runner = namespace.get("Runner")(send, readInput);
+  runner = started.kernel.Runner(send, readInput);
   post({ type: "status", text: "Ready", ready: true });
 }
 

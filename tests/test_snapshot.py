@@ -1,0 +1,85 @@
+"""Python's start-up snapshot: made at build time, cached by its inputs, restored by every compute page, and
+never a reason for a page to fail (a broken or missing snapshot falls back to starting Python normally)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+import pytest
+
+from test_runtime_browser import run_cell, set_code
+
+pytestmark = [pytest.mark.build]
+
+SECRET = "mystlite-test-secret-4f1c9a"
+
+
+def page_json(output, page: str) -> dict:
+    html = (output / page / "index.html").read_text()
+    return json.loads(re.search(r'<script type="application/json" id="mystlite-page">(.*?)</script>', html,
+                                re.S).group(1).replace("<\\/", "</"))
+
+
+def test_compute_pages_name_the_shipped_snapshot(built_sample):
+    data = page_json(built_sample.output, "stats")
+    snapshot = built_sample.output / data["snapshot"]
+    assert re.fullmatch(r"_mystlite/python-[0-9a-f]{16}\.snapshot\.gz", data["snapshot"])
+    assert snapshot.is_file() and snapshot.read_bytes()[:2] == b"\x1f\x8b"
+    assert "snapshot" not in page_json(built_sample.output, "about")  # a page without compute starts nothing
+    assert [p.name for p in (built_sample.output / "_mystlite").glob("*.snapshot.gz")] == [snapshot.name]
+
+
+def test_the_snapshot_is_cached_by_its_inputs_and_holds_no_build_secret(tmp_path, download_cache, monkeypatch):
+    from mystlite.log import Reporter
+    from mystlite.pyodide.bytecode import compiled_stdlib
+    from mystlite.pyodide.npm import fetch_core
+    from mystlite.runtime.snapshot import startup_snapshot
+
+    reporter = Reporter(quiet=True)
+    core = fetch_core("314.0.6", download_cache, reporter)
+    stdlib = compiled_stdlib(core, download_cache, reporter)
+    monkeypatch.setenv("MYSTLITE_SECRET_TOKEN", SECRET)  # as a CI secret would be, while the build runs
+    made = startup_snapshot(core, stdlib, tmp_path, reporter)
+    heap = gzip.decompress(made.read_bytes())
+    assert SECRET.encode() not in heap and str(tmp_path).encode() not in heap
+    assert str(core).encode() not in heap  # the build machine's paths stay out of the published file
+    stamp = made.stat().st_mtime_ns
+    assert startup_snapshot(core, stdlib, tmp_path, reporter) == made and made.stat().st_mtime_ns == stamp
+    made.write_bytes(b"damaged")  # a damaged cache entry is made again, never published
+    again = startup_snapshot(core, stdlib, tmp_path, reporter)
+    assert again == made and again.read_bytes()[:2] == b"\x1f\x8b"
+
+
+@pytest.mark.browser
+def test_pages_start_python_from_the_snapshot_with_fresh_randomness(built_sample, serve, offline_page):
+    served = serve(built_sample.output, "/course/")
+    numbers = []
+    for _ in range(2):
+        browser = offline_page()
+        page = browser.page
+        page.goto(served.url("stats/"))
+        set_code(page, 0, "import random, sys\nprint(random.random(), '_mystlite_kernel' in sys.modules)")
+        numbers.append(run_cell(page, 0))
+        browser.assert_offline()
+        assert any(u.endswith(".snapshot.gz") for u in browser.requests)
+        assert not any(u.endswith("/kernel.py") for u in browser.requests)  # the runtime came in the snapshot
+    assert all(text.endswith(" True") for text in numbers)
+    assert numbers[0] != numbers[1]  # random is reseeded on every page load
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("answer", ["garbage", "missing"])
+def test_a_broken_snapshot_falls_back_to_a_normal_start(built_sample, serve, offline_page, answer):
+    served = serve(built_sample.output, "/course/")
+    browser = offline_page()
+    page = browser.page
+    if answer == "garbage":
+        page.route("**/*.snapshot.gz", lambda route: route.fulfill(body=b"\x1f\x8b\x08\x00" + b"\x00" * 64))
+    else:
+        page.route("**/*.snapshot.gz", lambda route: route.fulfill(status=404, body=b"not here"))
+    page.goto(served.url("stats/"))
+    assert run_cell(page, 0) == "Hello, reader, from coursekit 0.1.0!"
+    assert run_cell(page, 1) == "4.5"
+    assert any(u.endswith("/kernel.py") for u in browser.requests)
