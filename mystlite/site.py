@@ -154,7 +154,7 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
             bundle = build_lite(project, dist, work, reporter, after_stage=run_pages)
         lite.executed = run_pages.result if run_pages else None
         snapshot = None
-        if dist.core_dir is not None and dist.stdlib is not None:
+        if dist.core_dir is not None and dist.stdlib is not None and config.options.startup_snapshot:
             from .runtime.snapshot import startup_snapshot
 
             snapshot = startup_snapshot(dist.core_dir, dist.stdlib, resolve_cache_dir(cache_dir), reporter)

@@ -83,3 +83,16 @@ def test_a_broken_snapshot_falls_back_to_a_normal_start(built_sample, serve, off
     assert run_cell(page, 0) == "Hello, reader, from coursekit 0.1.0!"
     assert run_cell(page, 1) == "4.5"
     assert any(u.endswith("/kernel.py") for u in browser.requests)
+
+
+def test_startup_snapshot_false_ships_none_and_pages_start_normally(tmp_path, download_cache):
+    from mystlite.log import Reporter
+    from mystlite.site import build_site
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "myst.yml").write_text("version: 1\nproject:\n  jupyter: lite\nmystlite:\n  startup_snapshot: false\n")
+    (project / "index.md").write_text("# Hi\n\n```{code-cell} python\nprint(1)\n```\n")
+    site = build_site(project, Reporter(quiet=True), cache_dir=download_cache)
+    assert "snapshot" not in page_json(site.output, ".")
+    assert list(site.output.rglob("*.snapshot.gz")) == []

@@ -56,52 +56,55 @@ function readInput(prompt, password) {
 }
 
 async function fetchSnapshot(url) {
-  // Shipped gzipped; a host that sends .gz files with Content-Encoding: gzip has already unpacked it.
+  // Shipped gzipped and unpacked while it arrives; a host that sends .gz files with Content-Encoding: gzip
+  // has already unpacked it (the first bytes tell).
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  let bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    const unpacked = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    bytes = new Uint8Array(await new Response(unpacked).arrayBuffer());
-  }
-  return unpackHeap(bytes);
+  const reader = response.body.getReader();
+  const first = (await reader.read()).value || new Uint8Array(0);
+  let body = new ReadableStream({
+    start(controller) { if (first.length) controller.enqueue(first); },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) { return reader.cancel(reason); },
+  });
+  if (first[0] === 0x1f && first[1] === 0x8b) body = body.pipeThrough(new DecompressionStream("gzip"));
+  return unpackHeap(new Uint8Array(await new Response(body).arrayBuffer()));
 }
 
-function compileWasmEarly() {
-  // pyodide compiles its wasm only once the snapshot has arrived. Compiling it while the snapshot downloads
-  // and unpacks takes that time off the start: pyodide's own fetch of the wasm starts the compile, and its
-  // instantiateStreaming then gets the compiled module. Returns the function that puts both back.
+function compileWasmEarly(wasmUrl) {
+  // pyodide fetches and compiles its wasm only once it has the snapshot. Compiling it from the start, while
+  // the snapshot arrives, takes that time off: pyodide's fetch of the wasm then gets an empty stand-in and its
+  // instantiateStreaming the module compiled here (or, if that failed, both do what they would have done).
+  // Returns the function that puts fetch and instantiateStreaming back.
   const realFetch = self.fetch, realInstantiate = WebAssembly.instantiateStreaming;
-  let compiled = null;
+  const early = WebAssembly.compileStreaming(realFetch(wasmUrl));
+  early.catch(() => {});
+  let unused = true;
   self.fetch = (input, init) => {
-    const response = realFetch(input, init);
-    if (!compiled && String(input instanceof Request ? input.url : input).endsWith("/pyodide.asm.wasm")) {
-      compiled = response.then((r) => WebAssembly.compileStreaming(r.clone()));
-      compiled.catch(() => {});
+    if (unused && String(input instanceof Request ? input.url : input) === wasmUrl) {
+      return early.then(() => new Response(new Uint8Array(0)), () => realFetch(input, init));
     }
-    return response;
+    return realFetch(input, init);
   };
   WebAssembly.instantiateStreaming = async (source, imports) => {
-    const early = compiled;
-    compiled = null;
-    try {
-      const module = await early;
-      if (!module) throw new Error("not compiled early");
-      (await source).body?.cancel().catch(() => {});
-      return { module, instance: await WebAssembly.instantiate(module, imports) };
-    } catch {
-      return realInstantiate(source, imports);
-    }
+    if (!unused) return realInstantiate(source, imports);
+    unused = false;
+    const module = await early.catch(() => null);
+    if (!module) return realInstantiate(source, imports);
+    return { module, instance: await WebAssembly.instantiate(module, imports) };
   };
   return () => { self.fetch = realFetch; WebAssembly.instantiateStreaming = realInstantiate; };
 }
 
-async function startPython(loadPyodide, snapshot, kernelUrl) {
+async function startPython(loadPyodide, snapshot, restoreWasmHooks, kernelUrl) {
   // Python's start-up snapshot (made at build time, with the runtime module imported) restores in a few
   // milliseconds instead of booting the interpreter; if it cannot be used, Python starts the ordinary way.
   const quiet = { stdout: () => {}, stderr: () => {} };
   if (snapshot) {
-    const restore = compileWasmEarly();
     try {
       const py = await loadPyodide({ ...quiet, _loadSnapshot: snapshot });
       // every reader gets the snapshot's state: random must not repeat the same numbers on every page load
@@ -110,7 +113,7 @@ async function startPython(loadPyodide, snapshot, kernelUrl) {
     } catch (error) {
       console.warn("mystlite: the start-up snapshot could not be used; starting Python without it", error);
     } finally {
-      restore();
+      restoreWasmHooks();
     }
   }
   const kernelSource = fetch(kernelUrl).then((r) => r.text());
@@ -128,10 +131,11 @@ async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, 
   const listing = fetchDriveListing(drive);
   const snapshot = snapshotUrl ? fetchSnapshot(snapshotUrl) : null;
   snapshot?.catch(() => {});  // a failed fetch is handled where it is awaited
+  const restoreWasmHooks = snapshot ? compileWasmEarly(new URL("pyodide.asm.wasm", pyodideUrl).href) : null;
   post({ type: "status", text: "Downloading Python…" });
   const { loadPyodide } = await import(pyodideUrl);
   post({ type: "status", text: "Starting Python…" });
-  const started = await startPython(loadPyodide, snapshot, kernelUrl);
+  const started = await startPython(loadPyodide, snapshot, restoreWasmHooks, kernelUrl);
   pyodide = started.py;
   pyodide.setStdout(stream("stdout"));
   pyodide.setStderr(stream("stderr"));
