@@ -18,21 +18,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import tempfile
 from pathlib import Path
-
-import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import CHROMIUM, Served  # noqa: E402
 
-from mystlite.log import Reporter  # noqa: E402
-from mystlite.site import build_site  # noqa: E402
+from variants import build_variant  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
@@ -99,17 +95,9 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp) / "project"
-        shutil.copytree(REPO / SITE[0], project, ignore=shutil.ignore_patterns("_build"))
-        shutil.copytree(REPO / "wheels", Path(tmp) / "wheels", ignore=shutil.ignore_patterns("src"))
-        site = build_site(project, Reporter(quiet=True))
-        # the same site without the start-up snapshot (mystlite.startup_snapshot: false), for its effect
-        plain = Path(tmp) / "plain"
-        shutil.copytree(project, plain, ignore=shutil.ignore_patterns("_build", ".mystlite"))
-        config = yaml.safe_load((plain / "myst.yml").read_text())
-        config.setdefault("mystlite", {})["startup_snapshot"] = False
-        (plain / "myst.yml").write_text(yaml.safe_dump(config))
-        plain_site = build_site(plain, Reporter(quiet=True))
+        site = build_variant(REPO / SITE[0], Path(tmp) / "snapshot")
+        # the same site without the start-up snapshot, for its effect
+        plain_site = build_variant(REPO / SITE[0], Path(tmp) / "plain", startup_snapshot=False)
         served = Served(site.output, "/", isolate=not args.static_host)
         served_plain = Served(plain_site.output, "/", isolate=not args.static_host)
         with sync_playwright() as pw:

@@ -1,7 +1,8 @@
 """Benchmark: bytes on the wire for a first and a warm second visit to a compute page under `mystlite serve`,
 against Python's own `python -m http.server` (no compression, Last-Modified revalidation) on the same site.
 
-A visit opens sample_site's stats page and runs its first cell (so pyodide and the packages load), in one
+Builds: the default, `mystlite.precompress: true` (serve sends the build's .br copies, made at brotli's
+highest level) and `mystlite.startup_snapshot: false`. A visit opens sample_site's stats page and runs its first cell (so pyodide and the packages load), in one
 browser profile: the second visit is warm. Transfer is the encoded body bytes Chromium received.
 
     .venv/bin/python bench/serve_transfer.py
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import sys
 import tempfile
 import threading
@@ -25,7 +25,7 @@ from conftest import CHROMIUM  # noqa: E402
 
 from mystlite.log import Reporter  # noqa: E402
 from mystlite.serve import make_server  # noqa: E402
-from mystlite.site import build_site  # noqa: E402
+from variants import build_variant  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 
@@ -66,12 +66,16 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp) / "sample_site"
-        shutil.copytree(REPO / "sample_site", project, ignore=shutil.ignore_patterns("_build"))
-        shutil.copytree(REPO / "wheels", Path(tmp) / "wheels", ignore=shutil.ignore_patterns("src"))
-        site = build_site(project, Reporter(quiet=True))
-        servers = {"mystlite serve": make_server(site.output, "127.0.0.1", 0, "/", Reporter(quiet=True)),
-                   "python -m http.server": plain_server(site.output)}
+        sample = REPO / "sample_site"
+        site = build_variant(sample, Path(tmp) / "default")
+        packed = build_variant(sample, Path(tmp) / "packed", precompress=True)
+        plain = build_variant(sample, Path(tmp) / "plain", startup_snapshot=False)
+        servers = {
+            "mystlite serve": make_server(site.output, "127.0.0.1", 0, "/", Reporter(quiet=True)),
+            "  precompress: true": make_server(packed.output, "127.0.0.1", 0, "/", Reporter(quiet=True)),
+            "  startup_snapshot: false": make_server(plain.output, "127.0.0.1", 0, "/", Reporter(quiet=True)),
+            "python -m http.server": plain_server(site.output),
+        }
         results = {}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
@@ -88,9 +92,10 @@ def main() -> None:
                 server.shutdown()
             browser.close()
     mb = 1024 * 1024
-    print(f"{'stats page + first cell':<26}{'first visit':>22}{'warm second visit':>24}")
+    print(f"{'stats page + first cell':<28}{'first visit':>20}{'warm second visit':>24}{'target ≤ 5 MB':>16}")
     for name, ((r1, b1), (r2, b2)) in results.items():
-        print(f"{name:<26}{b1 / mb:>10.2f} MB, {r1:>3} req{b2 / 1024:>12.1f} KB, {r2:>3} req")
+        print(f"{name:<28}{b1 / mb:>8.2f} MB, {r1:>3} req{b2 / 1024:>12.1f} KB, {r2:>3} req"
+              f"{'ok' if b1 <= 5 * mb else 'MISSED':>16}")
     print("(python -m http.server sends no COOP/COEP: the site's service worker reloads the page once)")
     ours, theirs = results["mystlite serve"], results["python -m http.server"]
     print(f"ratio (mystlite / http.server): first {ours[0][1] / theirs[0][1]:.2f}, "

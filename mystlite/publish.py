@@ -73,9 +73,15 @@ def recover(output: Path) -> None:
             shutil.rmtree(leftover)
 
 
-def publish(parts: dict[str, Path], output: Path, reporter: Reporter, legacy_record: Path | None = None) -> bool:
-    """Make output hold exactly the built parts (plus the marker). Returns False when it already did."""
+def publish(parts: dict[str, Path], output: Path, reporter: Reporter, legacy_record: Path | None = None,
+            precompressed_cache: Path | None = None) -> bool:
+    """Make output hold exactly the built parts (plus the marker). Returns False when it already did.
+    With `precompressed_cache`, text and wasm files get .gz and .br copies beside them (see precompress.py)."""
     sources = _sources(parts)
+    if precompressed_cache is not None:
+        from .precompress import sidecars
+
+        sources.update(sidecars(sources, precompressed_cache, reporter))
     wanted = {rel: digest for rel, (_, digest) in sources.items()}
     wanted[MARKER] = _digest_bytes(MARKER_TEXT)
     recover(output)

@@ -44,12 +44,26 @@ except ImportError:
     brotli = None
 
 
+def accepted_encodings(accept: str) -> set[str]:
+    return {token.split(";")[0].strip().lower() for token in accept.split(",")}
+
+
 def choose_encoding(accept: str) -> str | None:
     """br when the browser takes it and the brotli package is here, else gzip when the browser takes it."""
-    offered = {token.split(";")[0].strip().lower() for token in accept.split(",")}
+    offered = accepted_encodings(accept)
     if brotli is not None and "br" in offered:
         return "br"
     return "gzip" if "gzip" in offered else None
+
+
+def precompressed(path: str, accept: str) -> tuple[str, str] | None:
+    """The build's own compressed copy of path (mystlite.precompress) that the browser takes, br first:
+    (encoding, its path)."""
+    offered = accepted_encodings(accept)
+    for suffix, encoding in (("br", "br"), ("gz", "gzip")):
+        if encoding in offered and os.path.isfile(f"{path}.{suffix}"):
+            return encoding, f"{path}.{suffix}"
+    return None
 # content-hashed names (JupyterLite's "jlab_core.a86436d.js", mystmd's "counter-1b7185bc99edfc4b….mjs"):
 # a new build gives a new name, so these may be cached for good; everything else is revalidated
 HASHED = re.compile(r"(?:[.-][0-9a-f]{7,64})\.(?:js|mjs|css|png|jpg|jpeg|gif|svg|webp|woff2?|ttf|json|wasm)$")
@@ -148,10 +162,20 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         stat = os.fstat(handle.fileno())
         etag = self.server.etag(path, stat)
         kind = self.guess_type(path)
-        encoding = (choose_encoding(self.headers.get("Accept-Encoding", ""))
-                    if stat.st_size >= MIN_GZIP and kind.startswith(COMPRESSIBLE) else None)
-        if encoding:
-            etag = f'{etag[:-1]}-{encoding}"'  # another representation, another strong ETag
+        accept = self.headers.get("Accept-Encoding", "")
+        ready = (precompressed(path, accept)
+                 if kind.startswith(COMPRESSIBLE) and not (self.server.live is not None and path.endswith(".html"))
+                 else None)
+        if ready:  # sent as it is: no work here, and smaller than compressing on the fly
+            encoding, copy = ready
+            handle.close()
+            handle = open(copy, "rb")
+            stat = os.fstat(handle.fileno())
+            etag = f'{self.server.etag(copy, stat)[:-1]}-{encoding}"'
+        else:
+            encoding = choose_encoding(accept) if stat.st_size >= MIN_GZIP and kind.startswith(COMPRESSIBLE) else None
+            if encoding:
+                etag = f'{etag[:-1]}-{encoding}"'  # another representation, another strong ETag
         self.cache_control = IMMUTABLE if HASHED.search(path) else "no-cache"
         wanted = self.headers.get("If-None-Match", "")
         if etag in [tag.strip() for tag in wanted.split(",")]:
@@ -169,7 +193,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
                 body = inject_script(handle.read(), self.base_url)
             encoding = None
             handle = io.BytesIO(body)
-        elif encoding:
+        elif encoding and not ready:
             with handle:
                 body = self.server.compressed(etag, encoding, handle)
             handle = io.BytesIO(body)

@@ -120,7 +120,8 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
     finally:
         pages_run.cancel()
     parts = {**lite.parts, "": pages.folder}
-    changed = publish(parts, output, reporter, legacy_record=work / LEGACY_RECORD)
+    changed = publish(parts, output, reporter, legacy_record=work / LEGACY_RECORD,
+                      precompressed_cache=resolve_cache_dir(cache_dir) if config.options.precompress else None)
     fingerprint.record(project_dir, inputs, output)
     pages_run.keep_alive()
     lite_folder = output / "lite" if "lite" in parts else None

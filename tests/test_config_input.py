@@ -135,7 +135,7 @@ def test_unknown_keys_warn(make_project, config_json):
         "myst.yml:6: sites: unknown top-level key ignored (known: version, project, site, extends, mystlite)",
         "myst.yml:3: project.titel: unknown project key",
         "myst.yml:5: mystlite.wheel: unknown option ignored (known: wheels, packages, contents, pyodide, output, "
-        "expose_server_token, keep_template, execute, execute_timeout, headers, exercises, widgets, startup_snapshot)",
+        "expose_server_token, keep_template, execute, execute_timeout, headers, exercises, widgets, startup_snapshot, precompress)",
     ]
 
 
@@ -147,7 +147,8 @@ def test_option_defaults(make_project, config_json):
                                "pyodide": "bundle", "output": str(root.resolve() / "_build/html"),
                                "expose_server_token": False, "keep_template": False,
                                "execute": False, "execute_timeout": 60.0, "headers": None,
-                               "exercises": {"solution_after": 0}, "widgets": None, "startup_snapshot": True}
+                               "exercises": {"solution_after": 0}, "widgets": None, "startup_snapshot": True,
+                               "precompress": False}
 
 
 def test_pyodide_option_forms(make_project, config_json):

@@ -240,3 +240,61 @@ def test_the_base_url_in_github_actions(monkeypatch):
     assert env_base_url() == "/"  # a user site
     monkeypatch.setenv("BASE_URL", "/docs/")
     assert env_base_url() == "/docs/"  # said explicitly: that wins
+
+
+def test_the_builds_precompressed_copies_are_sent_as_they_are(site, serve):
+    import brotli
+    import gzip
+
+    script = "const answer = 42;\n" * 400
+    (site / "lite" / "app.js").write_text(script)
+    # copies whose bytes differ from what serve would make, to tell them apart
+    (site / "lite" / "app.js.br").write_bytes(brotli.compress(script.encode(), quality=11, lgwin=10))
+    (site / "lite" / "app.js.gz").write_bytes(gzip.compress(script.encode(), compresslevel=1, mtime=7))
+    served = serve(site)
+    host, port = served.server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=5)
+    tags = {}
+    for accept, encoding, suffix in (("gzip, br", "br", "br"), ("gzip", "gzip", "gz")):
+        conn.request("GET", "/lite/app.js", headers={"Accept-Encoding": accept})
+        response = conn.getresponse()
+        assert response.read() == (site / "lite" / f"app.js.{suffix}").read_bytes()
+        assert response.getheader("Content-Encoding") == encoding
+        assert response.getheader("Content-Type") == "text/javascript"
+        tags[encoding] = response.getheader("ETag")
+    assert tags["br"] != tags["gzip"]
+    conn.request("GET", "/lite/app.js", headers={"Accept-Encoding": "br", "If-None-Match": tags["br"]})
+    revalidated = conn.getresponse()
+    revalidated.read()
+    assert revalidated.status == 304
+    conn.request("GET", "/lite/app.js", headers={"Accept-Encoding": "identity"})
+    assert conn.getresponse().read().decode() == script  # a browser that takes neither gets the file
+    conn.close()
+
+
+@pytest.mark.build
+def test_precompress_writes_copies_beside_text_files_the_same_on_every_build(tmp_path, download_cache):
+    import brotli
+    import gzip
+
+    from mystlite.log import Reporter
+    from mystlite.site import build_site
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "myst.yml").write_text("version: 1\nproject:\n  title: Packed\nmystlite:\n  precompress: true\n")
+    (project / "index.md").write_text("# Packed\n\n" + "Some words to compress. " * 200 + "\n")
+    output = build_site(project, Reporter(quiet=True), cache_dir=download_cache).output
+    files = {p.relative_to(output).as_posix(): p for p in output.rglob("*") if p.is_file()}
+    page = files["index.html"].read_bytes()
+    assert gzip.decompress(files["index.html.gz"].read_bytes()) == page
+    assert brotli.decompress(files["index.html.br"].read_bytes()) == page
+    small = [rel for rel, path in files.items() if path.stat().st_size < 1024 and not rel.endswith((".gz", ".br"))]
+    assert small and not any(f"{rel}.gz" in files for rel in small)  # tiny files get none
+    assert not any(rel.endswith((".png.gz", ".woff2.br", ".gz.gz", ".br.br")) for rel in files)
+    first = {rel: path.read_bytes() for rel, path in files.items()}
+    (project / "index.md").write_text((project / "index.md").read_text() + "\nMore.\n")
+    build_site(project, Reporter(quiet=True), cache_dir=download_cache)
+    (project / "index.md").write_text((project / "index.md").read_text().replace("\nMore.\n", ""))
+    build_site(project, Reporter(quiet=True), cache_dir=download_cache)  # back: the same bytes again
+    assert {p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*") if p.is_file()} == first

@@ -51,6 +51,7 @@ class Options:
     solution_after: int = 0  # mystlite.exercises.solution_after: attempts before a checked solution opens
     widgets: bool | None = None  # ship Jupyter widgets: True always, False never, None when code imports them
     startup_snapshot: bool = True  # ship Python's start-up snapshot: a faster first run for ~5 MB more to fetch
+    precompress: bool = False  # write .gz and .br copies beside text and wasm files, for hosts that send them
 
     def to_json(self) -> dict:
         return {
@@ -67,12 +68,14 @@ class Options:
             "exercises": {"solution_after": self.solution_after},
             "widgets": self.widgets,
             "startup_snapshot": self.startup_snapshot,
+            "precompress": self.precompress,
         }
 
 
 HEADER_HOSTS = ("netlify", "cloudflare")  # hosts that read a _headers file from the published folder
 OPTION_KEYS = ("wheels", "packages", "contents", "pyodide", "output", "expose_server_token", "keep_template",
-               "execute", "execute_timeout", "headers", "exercises", "widgets", "startup_snapshot")
+               "execute", "execute_timeout", "headers", "exercises", "widgets", "startup_snapshot",
+               "precompress")
 EXERCISE_KEYS = ("solution_after",)
 
 
@@ -187,7 +190,7 @@ def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[K
 
     flags = {}
     for name, default in (("expose_server_token", False), ("keep_template", False), ("execute", False),
-                          ("startup_snapshot", True)):
+                          ("startup_snapshot", True), ("precompress", False)):
         flags[name] = default
         if name in section:
             value, path = section[name], (*base, name)
