@@ -137,3 +137,29 @@ def test_edits_through_the_kept_mystmd_give_the_bytes_of_a_clean_build(tmp_path,
     clean = _tree(root / "_build" / "html")
     assert sorted(watched) == sorted(clean)
     assert [name for name in clean if watched[name] != clean[name]] == []
+
+
+def test_big_books_rebuild_afresh_instead_of_through_a_kept_mystmd(tmp_path, monkeypatch):
+    """Beyond KEPT_MAX_PAGES a kept `myst start` is slower than `myst build` (bench/scale.py): it is stopped
+    and never used, and the build runs `myst build` as without --watch."""
+    from mystlite.log import Reporter
+    from mystlite.pages import mystmd
+    from mystlite.pages.mystserver import MystServer
+    from mystlite.site import load_checked
+
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "myst.yml").write_text("version: 1\nproject:\n  title: Book\n  toc:\n    - file: a.md\n    - file: b.md\n")
+    (root / "a.md").write_text("# A\n")
+    (root / "b.md").write_text("# B\n")
+    stopped = []
+    server = MystServer()
+    monkeypatch.setattr(server, "stop", lambda: stopped.append(True))
+    monkeypatch.setattr(mystmd, "KEPT_MAX_PAGES", 1)
+    run = mystmd.MystRun(load_checked(root, Reporter(quiet=True)), tmp_path / "work", Reporter(quiet=True), None,
+                         server=server)
+    try:
+        assert run.server is None and stopped and run.kept_edit is None
+        assert run.proc is not None  # a plain `myst build`
+    finally:
+        run.cancel()
