@@ -192,6 +192,15 @@ def test_keep_alive_gzip_and_caching_by_name(site, serve):
     hashed = conn.getresponse()
     hashed.read()
     assert hashed.getheader("Cache-Control") == "public, max-age=31536000, immutable"
+    (site / "_mystlite").mkdir()
+    (site / "_mystlite" / "python-0123456789abcdef.snapshot.gz").write_bytes(b"\x1f\x8b")
+    (site / "_mystlite" / "drive.json").write_text('{"files": []}')
+    for path, policy in (("/_mystlite/python-0123456789abcdef.snapshot.gz", "public, max-age=31536000, immutable"),
+                         ("/_mystlite/drive.json", "no-cache")):  # the snapshot's name is its inputs' digest
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        assert response.getheader("Cache-Control") == policy
     conn.request("GET", "/lite/x.json", headers={"Accept-Encoding": "gzip"})  # too small to be worth it
     small = conn.getresponse()
     assert small.read() == b"{}" and small.getheader("Content-Encoding") is None

@@ -18,6 +18,8 @@ HEADERS = """\
   Cache-Control: public, max-age=31536000, immutable
 /lite/build/*
   Cache-Control: public, max-age=31536000, immutable
+/_mystlite/*.snapshot.gz
+  Cache-Control: public, max-age=31536000, immutable
 """
 
 
