@@ -268,7 +268,7 @@ def test_a_read_only_cache_works_when_filled_and_is_one_line_when_empty(tmp_path
     root = tmp_path / "proj"
     write_project(root, {"myst.yml": LITE, "index.md": INDEX})
     filled = mount("filled", "size=400m")
-    for part in ("pyodide", "wheels", "bytecode"):  # what a plain compute page needs
+    for part in ("pyodide", "wheels", "bytecode", "snapshot"):  # what a plain compute page needs
         shutil.copytree(download_cache / part, filled / part, ignore=shutil.ignore_patterns("*.partial", "tmp*",
                                                                                            "packages", "*.tgz"))
     subprocess.run(["mount", "-o", "remount,ro", str(filled)], check=True)

@@ -33,11 +33,15 @@ def startup_snapshot(core_dir: Path, stdlib: Path, cache: Path, reporter: Report
     record = target.with_name(target.name + ".sha256")
     if target.is_file() and record.is_file() and record.read_text().strip() == file_digest(target):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
-    with reporter.step("making Python's start-up snapshot (once)"):
-        result = proc.run([find_node(), str(SCRIPT), str(core_dir), str(stdlib), str(KERNEL), str(partial)],
-                          capture_output=True, text=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with reporter.step("making Python's start-up snapshot (once)"):
+            result = proc.run([find_node(), str(SCRIPT), str(core_dir), str(stdlib), str(KERNEL), str(partial)],
+                              capture_output=True, text=True)
+    except OSError as err:  # e.g. a read-only cache: the site works without a snapshot, only starts slower
+        reporter.warn(f"no start-up snapshot: {target.parent}: {err.strerror}; pages start Python without it")
+        return None
     if result.returncode != 0 or not partial.is_file():
         detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
         reporter.warn(f"no start-up snapshot: pyodide could not make one ({detail}); pages start Python "
