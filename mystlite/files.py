@@ -128,6 +128,21 @@ def file_digest(path: Path, algorithm: str = "sha256") -> str:
     return digest.hexdigest()
 
 
+def digest_record(path: Path) -> Path:
+    """Where the sha256 of a made or downloaded cache file is recorded, beside it."""
+    return path.with_name(path.name + ".sha256")
+
+
+def matches_record(path: Path) -> bool:
+    """A cache file that is there and still has the digest recorded when it was made."""
+    record = digest_record(path)
+    return path.is_file() and record.is_file() and record.read_text().strip() == file_digest(path)
+
+
+def record_digest(path: Path) -> None:
+    write_text(digest_record(path), file_digest(path))
+
+
 def read_json(path: Path):
     """A record or stamp written by us, or None when it is missing or unreadable."""
     try:

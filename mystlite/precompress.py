@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import MystliteError
-from .files import file_digest
+from .files import file_digest, write_if_changed
 from .log import Reporter
 
 SUFFIXES = (".html", ".js", ".mjs", ".css", ".json", ".wasm", ".svg", ".txt", ".xml", ".map", ".py", ".ipynb",
@@ -38,10 +38,7 @@ def _compress(source: Path, digest: str, cache: Path) -> dict[str, Path]:
             data = source.read_bytes()
             body = (gzip.compress(data, compresslevel=9, mtime=0) if suffix == "gz"
                     else brotli.compress(data, quality=11))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(".partial")
-            partial.write_bytes(body)
-            partial.replace(target)
+            write_if_changed(target, body)  # atomic: a killed build leaves no half copy in the cache
         made[suffix] = target
     return made
 

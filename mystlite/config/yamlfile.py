@@ -152,21 +152,20 @@ def fetch_extends(url: str, where: Where, key: str) -> Path:
     import urllib.request
 
     from ..cache import cache_dir
-    from ..files import file_digest, write_if_changed, write_text
+    from ..files import matches_record, record_digest, write_if_changed
 
     cached = cache_dir() / "extends" / f"{hashlib.sha256(url.encode()).hexdigest()[:16]}.yml"
-    record = cached.with_name(cached.name + ".sha256")
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
             data = response.read(1 << 20)
     except (OSError, ValueError) as err:
-        if cached.is_file() and record.is_file() and record.read_text().strip() == file_digest(cached):
+        if matches_record(cached):
             return cached
         reason = getattr(err, "reason", None) or err
         raise MystliteError(f"could not fetch {url} ({reason}), and it was never fetched before", where, key,
                             hint="build once with network access, or copy the file next to myst.yml") from None
     write_if_changed(cached, data)
-    write_text(record, file_digest(cached))
+    record_digest(cached)
     return cached
 
 

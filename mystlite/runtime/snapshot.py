@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 
 from .. import proc
-from ..files import file_digest, write_text
+from ..files import file_digest, matches_record, record_digest
 from ..log import Reporter
 from ..node import find_node
 from . import STATIC
@@ -30,8 +30,7 @@ def startup_snapshot(core_dir: Path, stdlib: Path, cache: Path, reporter: Report
     """The gzipped snapshot for this core, stdlib zip and runtime; None (with a warning) when it cannot be
     made: pages then start Python the ordinary way, only slower."""
     target = cache / "snapshot" / f"python-{snapshot_key(core_dir, stdlib)}.snapshot.gz"
-    record = target.with_name(target.name + ".sha256")
-    if target.is_file() and record.is_file() and record.read_text().strip() == file_digest(target):
+    if matches_record(target):
         return target
     partial = target.with_suffix(".partial")
     try:
@@ -48,5 +47,5 @@ def startup_snapshot(core_dir: Path, stdlib: Path, cache: Path, reporter: Report
                       "without it")
         return None
     partial.replace(target)
-    write_text(record, file_digest(target))
+    record_digest(target)
     return target
