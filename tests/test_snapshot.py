@@ -70,6 +70,28 @@ def test_pages_start_python_from_the_snapshot_with_fresh_randomness(built_sample
 
 
 @pytest.mark.browser
+def test_an_idle_page_warms_python_up_without_touching_the_readers_namespace(built_sample, serve, offline_page):
+    """After a start from the snapshot the worker runs the kernel's warm-up while idle (so that V8 keeps the
+    compiled wasm for the reader's next visit): it must happen, leave the reader's globals alone, and let the
+    reader's cells run in between its steps."""
+    served = serve(built_sample.output, "/course/")
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("stats/"))
+    set_code(page, 0, "import sys\nbefore = set(globals()) | {'before'}\nprint(len(before) > 0)")
+    assert run_cell(page, 0) == "True"
+    set_code(page, 1, "print('difflib' in sys.modules, sorted(set(globals()) - before))")
+    seen = []
+    for _ in range(60):  # each run goes between two warm-up steps
+        seen.append(run_cell(page, 1))
+        if seen[-1].startswith("True"):
+            break
+        page.wait_for_timeout(500)
+    assert seen[-1] == "True []", seen  # difflib is one of the warm-up's imports; no name was left behind
+    browser.assert_offline()
+
+
+@pytest.mark.browser
 @pytest.mark.parametrize("answer", ["garbage", "missing"])
 def test_a_broken_snapshot_falls_back_to_a_normal_start(built_sample, serve, offline_page, answer):
     served = serve(built_sample.output, "/course/")

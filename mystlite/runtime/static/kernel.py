@@ -403,3 +403,37 @@ class _Routed:
 
     def __getattr__(self, name):
         return getattr(self.real, name)
+
+
+_WARM_MODULES = ("json", "re", "statistics", "dataclasses", "typing", "textwrap", "fractions", "decimal",
+                 "inspect", "difflib", "calendar", "string", "argparse", "logging", "html.parser")
+
+
+def warm_up():
+    """Work for the browser, not the reader. V8 keeps compiled wasm for a returning reader only once enough of
+    it has run hot, and a start from the snapshot runs too little Python for that (the next visit would
+    compile the wasm again, 0.2–0.3 s). The worker runs this when idle, a step of a few tens of milliseconds
+    at a time, so a reader's cell never waits long. It leaves no names behind; the modules it imports are
+    common imports of readers' code anyway."""
+    import importlib
+
+    for name in _WARM_MODULES:
+        importlib.import_module(name)
+        yield
+    source = importlib.import_module("inspect").getsource(importlib.import_module("argparse"))
+    for _ in range(2):
+        compile(source, "<warm-up>", "exec")
+        yield
+        ast.parse(source)
+        yield
+    words = {}
+    for start in range(0, 100_000, 20_000):
+        for i in range(start, start + 20_000):
+            words[f"w{i}"] = i * 2
+        yield
+    text = json.dumps(words)
+    yield
+    json.loads(text)
+    yield
+    importlib.import_module("re").findall(r"\w+\d", text[:200_000])
+    yield

@@ -75,32 +75,45 @@ async function fetchSnapshot(url) {
   return unpackHeap(new Uint8Array(await new Response(body).arrayBuffer()));
 }
 
-function compileWasmEarly(wasmUrl) {
-  // pyodide fetches and compiles its wasm only once it has the snapshot. Compiling it from the start, while
-  // the snapshot arrives, takes that time off: pyodide's fetch of the wasm then gets an empty stand-in and its
-  // instantiateStreaming the module compiled here (or, if that failed, both do what they would have done).
-  // Returns the function that puts fetch and instantiateStreaming back.
+function startDownloadsEarly(indexUrl, compileWasm) {
+  // pyodide asks for its pieces one after another: the glue script once pyodide.mjs has run, the stdlib zip
+  // then, and, from a snapshot, the wasm only once the snapshot has arrived. Asking for all of them at once
+  // takes those waits off the start. The glue is a module (the second import is the first one's); the
+  // stdlib's first fetch gets the response asked for here; with compileWasm, the wasm is compiled here and
+  // pyodide's fetch of it gets an empty stand-in and its instantiateStreaming the compiled module (or, if
+  // that failed, both do what they would have done). Returns the function that puts fetch and
+  // instantiateStreaming back.
+  import(indexUrl + "pyodide.asm.mjs").catch(() => {});
   const realFetch = self.fetch, realInstantiate = WebAssembly.instantiateStreaming;
-  const early = WebAssembly.compileStreaming(realFetch(wasmUrl));
-  early.catch(() => {});
-  let unused = true;
+  // the stdlib's bytes are read here too, so that pyodide finds them in memory rather than in the disk cache
+  const stdlib = realFetch(indexUrl + "python_stdlib.zip").then(async (response) => (response.ok
+    ? new Response(await response.arrayBuffer(), { status: response.status, headers: response.headers })
+    : response));
+  const early = new Map([[indexUrl + "python_stdlib.zip", stdlib]]);
+  const wasmUrl = indexUrl + "pyodide.asm.wasm";
+  const compiled = compileWasm ? WebAssembly.compileStreaming(realFetch(wasmUrl)) : null;
+  compiled?.catch(() => {});
+  if (compiled) early.set(wasmUrl, compiled.then(() => new Response(new Uint8Array(0))));
+  for (const response of early.values()) response.catch(() => {});
   self.fetch = (input, init) => {
-    if (unused && String(input instanceof Request ? input.url : input) === wasmUrl) {
-      return early.then(() => new Response(new Uint8Array(0)), () => realFetch(input, init));
-    }
-    return realFetch(input, init);
+    const url = String(input instanceof Request ? input.url : input);
+    const response = early.get(url);
+    if (!response) return realFetch(input, init);
+    early.delete(url);
+    return response.catch(() => realFetch(input, init));
   };
+  let unused = Boolean(compiled);
   WebAssembly.instantiateStreaming = async (source, imports) => {
     if (!unused) return realInstantiate(source, imports);
     unused = false;
-    const module = await early.catch(() => null);
+    const module = await compiled.catch(() => null);
     if (!module) return realInstantiate(source, imports);
     return { module, instance: await WebAssembly.instantiate(module, imports) };
   };
   return () => { self.fetch = realFetch; WebAssembly.instantiateStreaming = realInstantiate; };
 }
 
-async function startPython(loadPyodide, snapshot, restoreWasmHooks, kernelUrl) {
+async function startPython(loadPyodide, snapshot, kernelUrl) {
   // Python's start-up snapshot (made at build time, with the runtime module imported) restores in a few
   // milliseconds instead of booting the interpreter; if it cannot be used, Python starts the ordinary way.
   const quiet = { stdout: () => {}, stderr: () => {} };
@@ -109,11 +122,9 @@ async function startPython(loadPyodide, snapshot, restoreWasmHooks, kernelUrl) {
       const py = await loadPyodide({ ...quiet, _loadSnapshot: snapshot });
       // every reader gets the snapshot's state: random must not repeat the same numbers on every page load
       py.runPython("import random; random.seed()");
-      return { py, kernel: py.pyimport("_mystlite_kernel") };
+      return { py, kernel: py.pyimport("_mystlite_kernel"), fromSnapshot: true };
     } catch (error) {
       console.warn("mystlite: the start-up snapshot could not be used; starting Python without it", error);
-    } finally {
-      restoreWasmHooks();
     }
   }
   const kernelSource = fetch(kernelUrl).then((r) => r.text());
@@ -121,7 +132,32 @@ async function startPython(loadPyodide, snapshot, restoreWasmHooks, kernelUrl) {
   py.runPython("import sys, types; sys.modules['_mystlite_kernel'] = types.ModuleType('_mystlite_kernel')");
   const kernel = py.pyimport("_mystlite_kernel");
   py.runPython(await kernelSource, { globals: kernel.__dict__ });
-  return { py, kernel };
+  return { py, kernel, fromSnapshot: false };
+}
+
+// After a start from the snapshot, the kernel's warm_up() runs while the worker is idle (see its docstring):
+// one step at a time, each after the cells queued before it, so a reader's cell waits one step at most.
+const WARM_UP_AFTER = 1000; // ms after start-up, and between retries while cells are running
+let queued = 0; // cells, checks and widget messages queued or running
+
+function warmUpWhenIdle(kernel) {
+  const steps = kernel.warm_up();
+  const step = () => {
+    if (queued) {
+      setTimeout(step, WARM_UP_AFTER);
+      return;
+    }
+    current = null; // nothing it might print belongs to a cell
+    let more = false;
+    try {
+      more = !steps.next().done;
+    } catch {
+      more = false; // e.g. the reader pressed Stop during a step: it is only a warm-up
+    }
+    if (more) setTimeout(step, 0);
+    else steps.destroy();
+  };
+  setTimeout(step, WARM_UP_AFTER);
 }
 
 async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, page, interruptBuffer,
@@ -131,11 +167,11 @@ async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, 
   const listing = fetchDriveListing(drive);
   const snapshot = snapshotUrl ? fetchSnapshot(snapshotUrl) : null;
   snapshot?.catch(() => {});  // a failed fetch is handled where it is awaited
-  const restoreWasmHooks = snapshot ? compileWasmEarly(new URL("pyodide.asm.wasm", pyodideUrl).href) : null;
+  const restoreHooks = startDownloadsEarly(new URL(".", pyodideUrl).href, Boolean(snapshot));
   post({ type: "status", text: "Downloading Python…" });
   const { loadPyodide } = await import(pyodideUrl);
   post({ type: "status", text: "Starting Python…" });
-  const started = await startPython(loadPyodide, snapshot, restoreWasmHooks, kernelUrl);
+  const started = await startPython(loadPyodide, snapshot, kernelUrl).finally(restoreHooks);
   pyodide = started.py;
   pyodide.setStdout(stream("stdout"));
   pyodide.setStderr(stream("stderr"));
@@ -156,6 +192,7 @@ async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, 
   const send = (kind, text) => post({ type: kind, id: current, ...JSON.parse(text) });
   runner = started.kernel.Runner(send, readInput);
   post({ type: "status", text: "Ready", ready: true });
+  if (started.fromSnapshot) warmUpWhenIdle(started.kernel);
 }
 
 function missingImports(code) {
@@ -205,6 +242,13 @@ async function answer({ rid, kind, code, line, column }) {
   }
 }
 
+function enqueue(task) {
+  // in arrival order, once Python is up; a task that fails does not stop the ones after it
+  queued += 1;
+  queue = queue.then(() => ready).then(task).catch((error) => console.error("mystlite worker:", error))
+    .finally(() => { queued -= 1; });
+}
+
 let ready = null;
 self.onmessage = (event) => {
   const message = event.data;
@@ -215,9 +259,9 @@ self.onmessage = (event) => {
   if (message.type === "init") {
     ready = init(message).catch((error) => post({ type: "fatal", text: String(error && error.message || error) }));
   } else if (message.type === "run") {
-    queue = queue.then(() => ready).then(() => (runner ? run(message) : post({ type: "done", id: message.id })));
+    enqueue(() => (runner ? run(message) : post({ type: "done", id: message.id })));
   } else if (message.type === "comm_msg") {  // a widget on the page changed: its Python side hears it in order
-    queue = queue.then(() => ready).then(() => {
+    enqueue(() => {
       try {
         if (runner) runner.comm_msg(JSON.stringify(message.message));
         post({ type: "reply", rid: message.rid });
@@ -226,7 +270,7 @@ self.onmessage = (event) => {
       }
     });
   } else if (message.type === "check") {  // an exercise's check: after the cells queued before it
-    queue = queue.then(() => ready).then(async () => {
+    enqueue(async () => {
       try {
         if (!runner) throw new Error("Python is not running");
         post({ type: "reply", rid: message.rid, ...JSON.parse(await runner.check(message.code)) });
