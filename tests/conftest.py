@@ -134,10 +134,20 @@ class OfflinePage:
         self.off_host: list[str] = []
         self.failed: list[str] = []
         self.console_errors: list[str] = []
+        self.console: list[str] = []  # every message, the workers' too: the story of a failure
         self.requests: list[str] = []
         self.context.on("request", self._on_request)
         self.context.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
-        self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        self.page.on("console", self._on_console)
+
+    def _on_console(self, message):
+        self.console.append(f"{message.type}: {message.text[:500]}")
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def diagnosis(self) -> str:
+        """The last console messages and failed requests, for a failure's message."""
+        return "console:\n  " + "\n  ".join(self.console[-30:]) + "\nfailed requests:\n  " + "\n  ".join(self.failed[-10:])
 
     def _on_request(self, request):
         self.requests.append(request.url)

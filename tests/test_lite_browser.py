@@ -12,7 +12,7 @@ KERNEL_TIMEOUT = 120_000  # ms; a cold pyodide start on a slow CI core
 RETRY_AFTER = 45_000  # ms
 
 
-def wait_or_run_again(page, output, run) -> None:
+def wait_or_run_again(browser, output, run) -> None:
     """JupyterLite's first execution after its kernel starts is now and then lost on a loaded CI machine (the
     cell stays unrun while the kernel is idle): once, after a while, run it again. A kernel that never runs
     anything still fails."""
@@ -20,10 +20,14 @@ def wait_or_run_again(page, output, run) -> None:
         output.first.wait_for(timeout=RETRY_AFTER)
     except PlaywrightTimeout:
         run()
-        output.first.wait_for(timeout=KERNEL_TIMEOUT)
+        try:
+            output.first.wait_for(timeout=KERNEL_TIMEOUT)
+        except PlaywrightTimeout:
+            pytest.fail(f"JupyterLite never ran the code\n{browser.diagnosis()}")
 
 
-def repl_run(page, code: str, expect: str) -> str:
+def repl_run(browser, code: str, expect: str) -> str:
+    page = browser.page
     page.click(".jp-CodeConsole-input .cm-content")
     page.keyboard.type(code)
     page.keyboard.press("Shift+Enter")
@@ -35,7 +39,7 @@ def repl_run(page, code: str, expect: str) -> str:
         page.keyboard.type(code)
         page.keyboard.press("Shift+Enter")
 
-    wait_or_run_again(page, cell, again)
+    wait_or_run_again(browser, cell, again)
     return cell.first.inner_text()
 
 
@@ -47,9 +51,9 @@ def test_repl_and_notebook_run_offline(built_sample, serve, offline_page, base_u
 
     page.goto(served.url("lite/repl/index.html?kernel=python&toolbar=1"))
     page.wait_for_selector(".jp-CodeConsole-input .cm-content", timeout=60_000)
-    out = repl_run(page, "import coursekit; print(6 * 7, coursekit.greet('repl'))", "42")
+    out = repl_run(browser, "import coursekit; print(6 * 7, coursekit.greet('repl'))", "42")
     assert out.strip() == "42 Hello, repl, from coursekit 0.1.0!"
-    out = repl_run(page, "%pip install coursekit\nprint('pip', 'done')", "pip done")
+    out = repl_run(browser, "%pip install coursekit\nprint('pip', 'done')", "pip done")
     assert "pip done" in out
     errors = page.locator(".jp-CodeConsole-content .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert "Error" not in " ".join(errors.all_inner_texts())
@@ -98,7 +102,7 @@ def test_lite_entry_points_open_something_useful_with_no_404(built_sample, serve
         page.locator(".jp-CodeCell .cm-content").first.click()
         page.keyboard.press("Shift+Enter")
 
-    wait_or_run_again(page, page.locator(".jp-OutputArea-output", has_text="Hello, reader"), again)
+    wait_or_run_again(browser, page.locator(".jp-OutputArea-output", has_text="Hello, reader"), again)
     page.wait_for_load_state("networkidle")
     collect()
     page.goto(served.url("lite/repl/index.html?kernel=python"))
