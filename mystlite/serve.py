@@ -158,8 +158,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         except OSError:
             handle = None
         if handle is None:
-            self.send_error(404, "Not found")
-            return None
+            return self.not_found()
         stat = os.fstat(handle.fileno())
         etag = self.server.etag(path, stat)
         kind = self.guess_type(path)
@@ -207,6 +206,20 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("ETag", etag)
         self.end_headers()
         return handle
+
+    def not_found(self):
+        """The site's own 404 page with status 404, as GitHub Pages and Netlify answer a missing path."""
+        try:
+            body = (self.root / "404.html").read_bytes()
+        except OSError:
+            self.send_error(404, "Not found")
+            return None
+        self.cache_control = "no-cache"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def end_headers(self):
         # A preview shows the latest build: revalidate every time (cheap with ETags), except content-hashed files

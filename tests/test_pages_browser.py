@@ -53,7 +53,8 @@ def test_open_in_jupyterlite(built_sample, serve, offline_page):
 
 def test_dark_theme_toggle(built_sample, serve, offline_page):
     served = serve(built_sample.output, "/")
-    page = offline_page().page
+    browser = offline_page()
+    page = browser.page
     page.goto(served.url(""))
     before = page.evaluate("getComputedStyle(document.body).backgroundColor")
     page.click(".theme-toggle")
@@ -62,3 +63,8 @@ def test_dark_theme_toggle(built_sample, serve, offline_page):
     page.reload()
     assert page.evaluate("document.documentElement.dataset.theme") in ("dark", "light")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == after
+    page.goto(served.url("no/such/page/"))  # the 404 page follows the reader's choice too
+    assert page.locator("h1").inner_text() == "Page not found"
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == after
+    # the choice is applied by a script inlined in the head, before the first paint: not a file to fetch
+    assert not [u for u in browser.requests if u.endswith("theme.js")]

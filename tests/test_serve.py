@@ -54,6 +54,15 @@ def test_base_url(site, serve):
     assert get(served, "/course")[0] in (200, 301)
 
 
+def test_a_missing_path_gets_the_sites_404_page_with_status_404(site, serve):
+    served = serve(site, "/course/")
+    assert get(served, "/course/nowhere/")[0] == 404  # no 404.html: a plain error
+    (site / "404.html").write_text("<h1>Page not found</h1>")
+    for path in ("/course/nowhere/", "/course/lite/missing.js", "/course/../secret.txt"):
+        status, kind, body = get(served, path)
+        assert (status, kind, body) == (404, "text/html; charset=utf-8", b"<h1>Page not found</h1>"), path
+
+
 def test_serve_command_starts_and_refuses_a_missing_site(tmp_path):
     result = subprocess.run([sys.executable, "-m", "mystlite", "serve", str(tmp_path / "nothing")],
                             capture_output=True, text=True)

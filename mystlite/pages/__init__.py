@@ -83,7 +83,7 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
                        executed=executed or {}, charts=shipped)
     files = dict(site.files)
     for asset in THEME_DIR.iterdir():
-        if asset.is_file():
+        if asset.is_file() and asset.name != "theme.js":  # inlined in every page (layout.THEME_SCRIPT)
             files[f"_static/{asset.name}"] = asset
     files["_static/pygments.css"] = pygments_css()
     files["404.html"] = not_found_page(project.config.title, run.base_url)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from ..baseurl import normalize_base_url
+from .layout import THEME_SCRIPT
 
 HEADERS = """\
 # Written by mystlite (mystlite.headers) for Netlify and Cloudflare Pages, which read _headers from the site.
@@ -36,7 +37,7 @@ def not_found_page(title: str, base_url: str | None) -> bytes:
 <title>Page not found · {name}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="{base}_static/mystlite.css">
-<script src="{base}_static/theme.js"></script>
+{THEME_SCRIPT}
 </head>
 <body>
 <header class="topbar"><a class="site-title" href="{base}">{name}</a></header>

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote
 
 
@@ -61,6 +62,9 @@ class PageView:
 
 
 # the in-page runtime's controls, written at build time so that nothing moves when the runtime arrives
+# Inlined in every page's head: it must run before the first paint, and as a file it was a request that held up
+# the page's parsing on every visit (a revalidation, once the host's cache time is over).
+THEME_SCRIPT = f"<script>\n{(Path(__file__).parent / 'theme' / 'theme.js').read_text(encoding='utf-8').strip()}\n</script>"
 COMPUTE_BAR = ('<div class="compute-bar" role="toolbar" aria-label="Run the code on this page">'
                '<button class="button run-all" type="button">Run all</button>'
                '<button class="button stop" type="button" hidden>Stop</button>'
@@ -256,7 +260,7 @@ def render_page(view: PageView, chrome: Chrome, nav: list[NavEntry], index_path:
 <link rel="stylesheet" href="{root}_static/mystlite.css">
 <link rel="stylesheet" href="{root}_static/pygments.css">
 {chr(10).join(head[1:])}
-<script src="{root}_static/theme.js"></script>
+{THEME_SCRIPT}
 <script src="{root}_static/site.js" defer></script>
 <script src="{root}_static/search.js" defer></script>
 </head>
