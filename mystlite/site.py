@@ -158,7 +158,7 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
         if dist.core_dir is not None and dist.stdlib is not None and config.options.startup_snapshot:
             from .runtime.snapshot import startup_snapshot
 
-            snapshot = startup_snapshot(dist.core_dir, dist.stdlib, resolve_cache_dir(cache_dir), reporter)
+            snapshot = startup_snapshot(dist.core_dir, dist.stdlib.zip, resolve_cache_dir(cache_dir), reporter)
         from .runtime import META_DIR
 
         lite.parts = {"lite": bundle.folder, META_DIR: write_meta(work, bundle.drive_files, snapshot)}

@@ -39,7 +39,7 @@ def test_the_snapshot_is_cached_by_its_inputs_and_holds_no_build_secret(tmp_path
 
     reporter = Reporter(quiet=True)
     core = fetch_core("314.0.6", download_cache, reporter)
-    stdlib = compiled_stdlib(core, download_cache, reporter)
+    stdlib = compiled_stdlib(core, download_cache, reporter).zip
     monkeypatch.setenv("MYSTLITE_SECRET_TOKEN", SECRET)  # as a CI secret would be, while the build runs
     made = startup_snapshot(core, stdlib, tmp_path, reporter)
     heap = gzip.decompress(made.read_bytes())
@@ -88,6 +88,8 @@ def test_an_idle_page_warms_python_up_without_touching_the_readers_namespace(bui
             break
         page.wait_for_timeout(500)
     assert seen[-1] == "True []", seen  # difflib is one of the warm-up's imports; no name was left behind
+    page.wait_for_timeout(3000)  # the rest of it
+    assert not any("python_stdlib_sources.zip" in u for u in browser.requests)  # it asked for no stdlib source
     browser.assert_offline()
 
 
@@ -118,3 +120,29 @@ def test_startup_snapshot_false_ships_none_and_pages_start_normally(tmp_path, do
     site = build_site(project, Reporter(quiet=True), cache_dir=download_cache)
     assert "snapshot" not in page_json(site.output, ".")
     assert list(site.output.rglob("*.snapshot.gz")) == []
+
+
+@pytest.mark.browser
+def test_stdlib_tracebacks_keep_their_lines_from_sources_fetched_on_demand(built_sample, serve, offline_page):
+    """Modules with build-time bytecode ship without their .py; a traceback still shows their lines."""
+    import zipfile
+
+    pyodide_dir = built_sample.output / "lite/static/pyodide"
+    with zipfile.ZipFile(pyodide_dir / "python_stdlib.zip") as shipped:
+        names = set(shipped.namelist())
+    assert "json/decoder.pyc" in names and "json/decoder.py" not in names  # each module once
+    assert "json/decoder.py" in zipfile.ZipFile(pyodide_dir / "python_stdlib_sources.zip").namelist()
+
+    served = serve(built_sample.output, "/course/")
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("stats/"))
+    run_cell(page, 0)
+    assert run_cell(page, 1) == "4.5"
+    assert not any("python_stdlib_sources.zip" in u for u in browser.requests)  # not fetched until needed
+    set_code(page, 1, "import json\njson.loads('not json')")
+    text = run_cell(page, 1)
+    assert "JSONDecodeError" in text
+    assert "return _default_decoder.decode(s)" in text  # a line of json/__init__.py, from the sources zip
+    assert any("python_stdlib_sources.zip" in u for u in browser.requests)
+    browser.assert_offline()

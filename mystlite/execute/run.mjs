@@ -5,7 +5,7 @@
 // (as a fresh kernel per notebook), in this one process: a second interpreter starts in about 0.4 s, not 1.5 s.
 // Writes JSON lines: {"start": i} before a cell, {"cell": i, "outputs": [...nbformat outputs], "count": n}
 // after it (or {"cell": i, "skipped": true}), and {"done": true} after the page.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import path from "node:path";
@@ -24,9 +24,14 @@ function readDrive(folder, target, files = []) {
   return files;
 }
 const drive = driveDir ? readDrive(driveDir, "/drive") : [];
+// the sources of the stdlib modules that ship as bytecode, where the site's sitecustomize looks first: the
+// tracebacks written into the pages then carry their lines, as the browser's do
+const stdlibSources = path.join(pyodideDir, "python_stdlib_sources.zip");
+const sources = existsSync(stdlibSources) ? readFileSync(stdlibSources) : null;
 
 async function runPage(job) {
   const py = await loadPyodide({ indexURL: pyodideDir + path.sep, stdout: () => {}, stderr: () => {} });
+  if (sources) py.FS.writeFile("/lib/python_stdlib_sources.zip", sources);
   // the drive as the browser sees it, in memory: code may write there without touching the site's files
   for (const [target, data] of drive) {
     py.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));

@@ -24,7 +24,7 @@ from ..config import Options, PyodideSource
 from ..errors import MystliteError, Where
 from ..files import file_digest, write_text
 from ..log import Reporter
-from .bytecode import compiled_stdlib
+from .bytecode import CompiledStdlib, compiled_stdlib
 from .npm import CORE_FILES, fetch_core
 from .imports import SiteImports, is_provided
 from .pypi import PackageNotFound, WheelCache
@@ -44,7 +44,7 @@ class Distribution:
     mode: str  # "bundle" | "cdn" | "distribution"
     version: str
     core_dir: Path | None  # folder holding CORE_FILES; None when pyodide comes from the CDN
-    stdlib: Path | None  # python_stdlib.zip to ship (with build-time bytecode)
+    stdlib: "CompiledStdlib | None"  # python_stdlib.zip to ship (with build-time bytecode), and its sources
     lock: dict | None  # the pyodide-lock.json to ship next to the core
     wheels: list[Path] = field(default_factory=list)  # files the lock names, shipped next to it
     preload: list[str] = field(default_factory=list)  # loadPyodideOptions.packages

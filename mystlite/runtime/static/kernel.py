@@ -420,7 +420,9 @@ def warm_up():
     for name in _WARM_MODULES:
         importlib.import_module(name)
         yield
-    source = importlib.import_module("inspect").getsource(importlib.import_module("argparse"))
+    # made here, not read from a module: a stdlib source would fetch the sources zip (see stdlib_sources.py)
+    source = "\n".join(f"def f{i}(a, b=2, *c, **d):\n    x = [a * k for k in range({i}) if k % 3]\n"
+                       f"    return {{'x': x, 'y': (a, b, c), 's': f'{{a}}-{i}', **d}}\n" for i in range(400))
     for _ in range(2):
         compile(source, "<warm-up>", "exec")
         yield
