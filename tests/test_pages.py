@@ -355,3 +355,31 @@ def test_an_executable_plugin_keeps_its_bit_and_runs(tmp_path, download_cache):
     site = build_site(root, reporter, cache_dir=download_cache)
     assert "stamped: hello" in (site.output / "index.html").read_text()
     assert reporter.warnings == []
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360f8cfc000000301010018dd8db00000000049454e44ae426082")
+
+
+def test_copied_files_are_named_by_their_content_not_by_where_the_project_sits(tmp_path, download_cache):
+    """mystmd names an image or download it copies by a hash of its absolute path and mtime; the published
+    name comes from the content, so two folders (two clones, two machines) publish the same bytes."""
+    outputs = []
+    for place, mtime in (("one", 1_600_000_000), ("two/deeper", 1_700_000_000)):
+        root = tmp_path / place / "proj"
+        root.mkdir(parents=True)
+        (root / "myst.yml").write_text("version: 1\nproject:\n  title: Copies\n")
+        (root / "index.md").write_text("# Copies\n\n![a dot](dot.png)\n\n[the data](data.csv)\n")
+        (root / "dot.png").write_bytes(PNG)
+        (root / "data.csv").write_text("a,b\n1,2\n")
+        for name in ("dot.png", "data.csv"):
+            os.utime(root / name, (mtime, mtime))
+        outputs.append(build_site(root, Reporter(quiet=True), cache_dir=download_cache).output)
+    files = [{p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+             for out in outputs]
+    assert files[0] == files[1]
+    copies = sorted(name for name in files[0] if name.startswith("build/"))
+    assert [re.sub(r"-[0-9a-f]{32}", "-<digest>", name) for name in copies] == \
+        ["build/data-<digest>.csv", "build/dot-<digest>.png"]
+    html = files[0]["index.html"].decode()
+    assert all(name in html for name in copies)  # the page refers to the published names

@@ -7,11 +7,13 @@ URLs follow mystmd's: a page's slug is its file name, or with `site.options.fold
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from ..errors import MystliteError
+from ..files import file_digest
 from ..log import Reporter
 from ..project import Project
 from .layout import Chrome, NavEntry, PageView, render_page
@@ -20,6 +22,8 @@ from .scholarly import references_section
 
 
 SEARCH_TEXT_LIMIT = 30_000  # characters of a page's text in the search index
+# mystmd names a file it copies "<stem>-<md5 of its absolute path, mtime and size><ext>"
+MYST_COPY_NAME = re.compile(r"(?P<stem>[^/]+)-[0-9a-f]{32}(?P<ext>(?:\.[^./]+)*)")
 
 
 @dataclass
@@ -72,12 +76,15 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
     footer = ((config.get("parts") or {}).get("footer") or {}).get("mdast")
     site = RenderedSite()
     search: list[dict] = []  # the offline search index: every page's title, headings and text
-    used_assets: set[str] = set()  # only what pages refer to is published (mystmd's public/ holds more)
+    # only what pages refer to is published (mystmd's public/ holds more): published name -> mystmd's name
+    used_assets: dict[str, str] = {}
+    published_name = content_names(site_dir / "public")
 
     def asset_url(rel_root: str) -> Callable[[str], str]:
         def url(path: str) -> str:
-            used_assets.add(path.lstrip("/"))
-            return f"{rel_root}build/{path.lstrip('/')}"
+            name = published_name(path.lstrip("/"))
+            used_assets[name] = path.lstrip("/")
+            return f"{rel_root}build/{name}"
 
         return url
 
@@ -138,10 +145,27 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
     site.files["_static/search-index.json"] = json.dumps({"pages": search}, ensure_ascii=False,
                                                          separators=(",", ":")).encode()
     public = site_dir / "public"
-    for rel in sorted(used_assets):
+    for name, rel in sorted(used_assets.items()):
         if (public / rel).is_file():
-            site.files[f"build/{rel}"] = public / rel
+            site.files[f"build/{name}"] = public / rel
     return site
+
+
+def content_names(public: Path) -> Callable[[str], str]:
+    """A file mystmd copied is published under a name from its content, not mystmd's: that one hashes the
+    file's absolute path and mtime, so the same project built in another folder, or from a fresh clone (every
+    CI deploy), renamed every image, and readers fetched them all again."""
+    names: dict[str, str] = {}
+
+    def name(rel: str) -> str:
+        if rel not in names:
+            match = MYST_COPY_NAME.fullmatch(rel)
+            file = public / rel
+            names[rel] = (f"{match['stem']}-{file_digest(file)[:32]}{match['ext']}" if match and file.is_file()
+                          else rel)
+        return names[rel]
+
+    return name
 
 
 def checks_file(checks: dict[int, str], files: dict) -> str:
