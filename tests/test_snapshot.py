@@ -70,10 +70,11 @@ def test_pages_start_python_from_the_snapshot_with_fresh_randomness(built_sample
 
 
 @pytest.mark.browser
-def test_an_idle_page_warms_python_up_without_touching_the_readers_namespace(built_sample, serve, offline_page):
+def test_an_idle_page_warms_python_up_once_without_touching_the_readers_namespace(built_sample, serve,
+                                                                                  offline_page):
     """After a start from the snapshot the worker runs the kernel's warm-up while idle (so that V8 keeps the
-    compiled wasm for the reader's next visit): it must happen, leave the reader's globals alone, and let the
-    reader's cells run in between its steps."""
+    compiled wasm for the reader's next visit): it must happen, leave the reader's globals alone, let the
+    reader's cells run in between its steps, and not happen again on the next page load."""
     served = serve(built_sample.output, "/course/")
     browser = offline_page()
     page = browser.page
@@ -88,8 +89,15 @@ def test_an_idle_page_warms_python_up_without_touching_the_readers_namespace(bui
             break
         page.wait_for_timeout(500)
     assert seen[-1] == "True []", seen  # difflib is one of the warm-up's imports; no name was left behind
-    page.wait_for_timeout(3000)  # the rest of it
+    # done once per browser and snapshot: the page remembers it, and the next page load runs none
+    page.wait_for_function("Object.keys(localStorage).some((key) => key.startsWith('mystlite-warmed '))",
+                           timeout=60_000)
     assert not any("python_stdlib_sources.zip" in u for u in browser.requests)  # it asked for no stdlib source
+    page.reload()
+    set_code(page, 1, "import sys\nprint('difflib' in sys.modules)")
+    assert run_cell(page, 1) == "False"
+    page.wait_for_timeout(4000)  # idle for longer than a warm-up waits before it starts
+    assert run_cell(page, 1) == "False"
     browser.assert_offline()
 
 

@@ -521,6 +521,21 @@ function finish(cell, count) {
 }
 
 // ---- the worker ----
+// Its warm-up after a snapshot start (see worker.js) is for this browser's next visits, so it is needed once per
+// build's snapshot, not on every page: remembered here, and done again after a week in case caches were cleared.
+const WARMED_KEY = page.snapshot ? `mystlite-warmed ${page.snapshot}` : null;
+const WARM_AGAIN_AFTER = 7 * 24 * 3600 * 1000; // ms
+
+function needsWarmUp() {
+  if (!WARMED_KEY) return false;
+  try {
+    const when = Number(localStorage.getItem(WARMED_KEY));
+    return !(when && Date.now() - when < WARM_AGAIN_AFTER);
+  } catch {
+    return true; // no storage: warm up every time, as before
+  }
+}
+
 function startWorker() {
   if (typeof Worker === "undefined") {
     setStatus("This browser cannot run the code here: it has no Web Worker support.", "error");
@@ -543,6 +558,9 @@ function startWorker() {
       case "status":
         if (data.ready && pending.size) showProgress(); // Python is up, and cells are waiting: say so
         else setStatus(data.text, data.ready ? "ready" : "");
+        break;
+      case "warmed":
+        try { localStorage.setItem(WARMED_KEY, String(Date.now())); } catch { /* storage unavailable */ }
         break;
       case "fatal":
         setStatus(`Python could not start: ${data.text}`, "error");
@@ -614,6 +632,7 @@ function startWorker() {
     drive: page.drive ? { index: new URL(page.drive, root).href, files: new URL("lite/files/", root).href } : null,
     cwd: "/drive/" + notebook.split("/").slice(0, -1).join("/"),
     packages: page.packages || [],
+    warmUp: needsWarmUp(),
     page: notebook,
     interruptBuffer,
     sharedInput,

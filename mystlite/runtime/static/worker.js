@@ -148,20 +148,25 @@ function warmUpWhenIdle(kernel) {
       return;
     }
     current = null; // nothing it might print belongs to a cell
-    let more = false;
+    let done = false;
     try {
-      more = !steps.next().done;
+      done = steps.next().done;
     } catch {
-      more = false; // e.g. the reader pressed Stop during a step: it is only a warm-up
+      steps.destroy(); // e.g. the reader pressed Stop during a step: it is only a warm-up, and not done
+      return;
     }
-    if (more) setTimeout(step, 0);
-    else steps.destroy();
+    if (!done) {
+      setTimeout(step, 0);
+      return;
+    }
+    steps.destroy();
+    post({ type: "warmed" }); // the page remembers it: its next pages need none
   };
   setTimeout(step, WARM_UP_AFTER);
 }
 
 async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, page, interruptBuffer,
-                      sharedInput }) {
+                      sharedInput, warmUp }) {
   inputBuffer = sharedInput || null;
   // Everything that does not need Python is fetched while pyodide downloads and starts.
   const listing = fetchDriveListing(drive);
@@ -192,7 +197,7 @@ async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, 
   const send = (kind, text) => post({ type: kind, id: current, ...JSON.parse(text) });
   runner = started.kernel.Runner(send, readInput);
   post({ type: "status", text: "Ready", ready: true });
-  if (started.fromSnapshot) warmUpWhenIdle(started.kernel);
+  if (started.fromSnapshot && warmUp) warmUpWhenIdle(started.kernel);
 }
 
 function missingImports(code) {
