@@ -133,14 +133,20 @@ def digest_record(path: Path) -> Path:
     return path.with_name(path.name + ".sha256")
 
 
-def matches_record(path: Path) -> bool:
-    """A cache file that is there and still has the digest recorded when it was made."""
+def _digests(paths: tuple[Path, ...]) -> str:
+    return " ".join(file_digest(path) for path in paths)
+
+
+def matches_record(path: Path, *made_with: Path) -> bool:
+    """A cache file (and the files made with it, recorded together) that is there and still has the digests
+    recorded when it was made."""
     record = digest_record(path)
-    return path.is_file() and record.is_file() and record.read_text().strip() == file_digest(path)
+    files = (path, *made_with)
+    return all(f.is_file() for f in files) and record.is_file() and record.read_text().strip() == _digests(files)
 
 
-def record_digest(path: Path) -> None:
-    write_text(digest_record(path), file_digest(path))
+def record_digest(path: Path, *made_with: Path) -> None:
+    write_text(digest_record(path), _digests((path, *made_with)))
 
 
 def read_json(path: Path):

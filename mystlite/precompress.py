@@ -28,12 +28,16 @@ def wants_sidecars(rel: str, size: int) -> bool:
     return rel.endswith(SUFFIXES) and size >= MIN_SIZE
 
 
+def _cached_copy(cache: Path, digest: str, suffix: str) -> Path:
+    return cache / digest[:2] / f"{digest}.{suffix}"
+
+
 def _compress(source: Path, digest: str, cache: Path) -> dict[str, Path]:
     import brotli
 
     made = {}
     for suffix in ENCODINGS:
-        target = cache / digest[:2] / f"{digest}.{suffix}"
+        target = _cached_copy(cache, digest, suffix)
         if not target.is_file():
             data = source.read_bytes()
             body = (gzip.compress(data, compresslevel=9, mtime=0) if suffix == "gz"
@@ -53,7 +57,7 @@ def sidecars(sources: dict[str, tuple[Path, str]], cache: Path, reporter: Report
     chosen = {rel: item for rel, item in sources.items() if wants_sidecars(rel, item[0].stat().st_size)}
     cache = cache / "precompressed"
     todo = [item for item in chosen.values()
-            if not all((cache / item[1][:2] / f"{item[1]}.{s}").is_file() for s in ENCODINGS)]
+            if not all(_cached_copy(cache, item[1], suffix).is_file() for suffix in ENCODINGS)]
     with reporter.step(f"compressing {len(todo)} file(s) for precompressed copies") if todo else nullcontext():
         with ThreadPoolExecutor() as pool:  # brotli and zlib release the GIL while they work
             made = dict(zip(chosen, pool.map(lambda item: _compress(item[0], item[1], cache), chosen.values())))

@@ -64,6 +64,8 @@ def precompressed(path: str, accept: str) -> tuple[str, str] | None:
         if encoding in offered and os.path.isfile(f"{path}.{suffix}"):
             return encoding, f"{path}.{suffix}"
     return None
+
+
 # content-hashed names (JupyterLite's "jlab_core.a86436d.js", mystmd's "counter-1b7185bc99edfc4b….mjs"):
 # a new build gives a new name, so these may be cached for good; everything else is revalidated
 HASHED = re.compile(r"(?:[.-][0-9a-f]{7,64})\.(?:js|mjs|css|png|jpg|jpeg|gif|svg|webp|woff2?|ttf|json|wasm"

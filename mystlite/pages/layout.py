@@ -61,10 +61,10 @@ class PageView:
     asset: object = None  # public path -> relative URL
 
 
-# the in-page runtime's controls, written at build time so that nothing moves when the runtime arrives
 # Inlined in every page's head: it must run before the first paint, and as a file it was a request that held up
 # the page's parsing on every visit (a revalidation, once the host's cache time is over).
 THEME_SCRIPT = f"<script>\n{(Path(__file__).parent / 'theme' / 'theme.js').read_text(encoding='utf-8').strip()}\n</script>"
+# the in-page runtime's controls, written at build time so that nothing moves when the runtime arrives
 COMPUTE_BAR = ('<div class="compute-bar" role="toolbar" aria-label="Run the code on this page">'
                '<button class="button run-all" type="button">Run all</button>'
                '<button class="button stop" type="button" hidden>Stop</button>'

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import proc
-from ..files import file_digest, write_text
+from ..files import file_digest, matches_record, record_digest
 from ..errors import MystliteError
 from ..log import Reporter
 from ..node import find_node
@@ -35,9 +35,7 @@ def compiled_stdlib(core_dir: Path, cache: Path, reporter: Reporter) -> Compiled
     key = hashlib.sha256("\n".join(file_digest(path) for path in inputs).encode()).hexdigest()[:16]
     target = cache / "bytecode" / f"python_stdlib-{key}.zip"
     sources = target.with_name(f"python_stdlib_sources-{key}.zip")
-    record = target.with_name(target.name + ".sha256")
-    if target.is_file() and sources.is_file() and record.is_file() and \
-            record.read_text().strip() == _digest(target, sources):
+    if matches_record(target, sources):
         return CompiledStdlib(target, sources)
     if target.is_file():
         reporter.warn(f"the cached {target.name} does not match the digest recorded when it was made; "
@@ -52,9 +50,5 @@ def compiled_stdlib(core_dir: Path, cache: Path, reporter: Reporter) -> Compiled
         raise MystliteError(f"compiling pyodide's standard library failed: {detail}")
     partial.replace(target)
     partial_sources.replace(sources)
-    write_text(record, _digest(target, sources))
+    record_digest(target, sources)
     return CompiledStdlib(target, sources)
-
-
-def _digest(*paths: Path) -> str:
-    return " ".join(file_digest(path) for path in paths)
