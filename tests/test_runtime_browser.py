@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from test_lite_browser import wait_for_console_kernel
+
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
 TIMEOUT = 90_000  # ms
@@ -180,6 +182,7 @@ def test_the_service_worker_isolates_only_pages_that_run_code(built_sample, serv
     assert page.evaluate("self.crossOriginIsolated") is False
     page.goto(served.url("lite/repl/index.html?kernel=python"))  # JupyterLite keeps its own service worker
     page.wait_for_selector(".jp-CodeConsole-input .cm-content", timeout=TIMEOUT)
+    wait_for_console_kernel(page)
     page.click(".jp-CodeConsole-input .cm-content")
     page.keyboard.type("print(6 * 7)")
     page.keyboard.press("Shift+Enter")

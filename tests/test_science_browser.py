@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from test_lite_browser import KERNEL_TIMEOUT
+from test_lite_browser import KERNEL_TIMEOUT, wait_for_notebook_kernel
 from test_runtime_browser import run_cell
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
@@ -42,7 +42,7 @@ def test_compiled_packages_run_in_jupyterlite(science, serve, offline_page):
     browser = offline_page()
     page = browser.page
     page.goto(served.url("lite/notebooks/index.html?path=index.ipynb"))
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=KERNEL_TIMEOUT)
+    wait_for_notebook_kernel(page)
     page.click(".lm-MenuBar-itemLabel:text-is('Run')")
     page.click("text=Run All Cells")
     page.wait_for_selector(".jp-OutputArea-output:has-text('x=3 y=4')", timeout=KERNEL_TIMEOUT)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from test_lite_browser import wait_or_run_again
+from test_lite_browser import wait_for_notebook_kernel, wait_or_run_again
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
@@ -30,7 +30,7 @@ def test_a_slider_redraws_its_output_in_jupyterlite(widgets_site, serve, offline
     browser = offline_page()
     page = browser.page
     page.goto(served.url("lite/notebooks/index.html?path=index.ipynb"))
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT)
+    wait_for_notebook_kernel(page, TIMEOUT)
 
     def run_two_cells():
         page.locator(".jp-CodeCell .cm-content").first.click()
