@@ -383,3 +383,23 @@ def test_copied_files_are_named_by_their_content_not_by_where_the_project_sits(t
         ["build/data-<digest>.csv", "build/dot-<digest>.png"]
     html = files[0]["index.html"].decode()
     assert all(name in html for name in copies)  # the page refers to the published names
+
+
+def test_remote_images_that_cannot_be_downloaded_are_said_once(tmp_path, download_cache):
+    """mystmd repeats "Error saving image" per pass and page, then calls the image extensionless; offline (a
+    `.invalid` host never resolves) that is one warning naming the image, and the page keeps its address."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "myst.yml").write_text("version: 1\nproject:\n  title: Remote\n")
+    logo = "https://logo.invalid/brand.svg"
+    for name in ("index.md", "other.md"):
+        (root / name).write_text(f"# {name}\n\n![the logo]({logo})\n")
+    result = subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir", str(download_cache)],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    about_images = [line for line in warnings if "image" in line]
+    assert len(about_images) == 1, warnings
+    assert about_images[0].startswith("warning: could not download 1 remote image (first: ")
+    assert about_images[0].endswith(f"needs the network: {logo} (mystmd error, not fatal)")
+    assert f'src="{logo}"' in (root / "_build" / "html" / "other" / "index.html").read_text()

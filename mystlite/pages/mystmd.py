@@ -32,6 +32,11 @@ KEPT_TIMEOUT = 600.0  # a kept mystmd's rebuild of one page (minutes only for hu
 # measured 1.4 s against 3.7 s at 100 pages, but 101 s against 78 s at 1,000. Bigger books rebuild afresh.
 KEPT_MAX_PAGES = 500
 IGNORED_WARNINGS = ("extra key ignored: jupyter", "extra key ignored: thebe", "extra key ignored: mystlite")
+# mystmd says this for a remote image it could not download, once per pass over each page that shows it (up to
+# 8 times an image on a real project built offline); the page then shows the image from its own address
+IMAGE_NOT_SAVED = re.compile(r'^(?:\S+ )?Error saving image "(?P<url>[^"]+)":.*?(?:reason: (?P<reason>.+))?$')
+# ...and then, for each place that shows such an image, that it has no extension (it has; the file is missing)
+IMAGE_WITHOUT_FILE = 'Unsupported image extension "<no extension>"'
 
 
 @dataclass
@@ -245,8 +250,9 @@ class MystRun:
         reporter, root = self.reporter, self.project.root
         # messages name the mirror; the user knows the project folder
         text = text.replace(str(self.mirror.resolve()), str(root)).replace(str(self.mirror), str(root))
-        problems = [(ERROR_MARK in line, clean(line, root)) for line in text.splitlines()
-                    if ERROR_MARK in line or (WARNING_MARK in line and not any(w in line for w in IGNORED_WARNINGS))]
+        problems = summarize([(ERROR_MARK in line, clean(line, root)) for line in text.splitlines()
+                              if ERROR_MARK in line
+                              or (WARNING_MARK in line and not any(w in line for w in IGNORED_WARNINGS))])
         if returncode != 0:  # only where `myst build` itself fails does the build fail
             errors = [message for is_error, message in problems if is_error]
             for extra in errors[1:]:
@@ -315,6 +321,30 @@ def last_meaningful_line(text: str) -> str:
 
 
 MYST_PLACE = re.compile(r"^(?P<file>[^\s:]+\.(?:md|ipynb|ya?ml))(?::(?P<line>\d+))?\s+(?P<message>.*)$")
+
+
+def summarize(problems: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
+    """mystmd's problems as (is_error, message), each said once, in mystmd's order, with the remote images it
+    could not download folded into one message where the first was."""
+    images = [match for _, message in problems if (match := IMAGE_NOT_SAVED.match(message)) is not None]
+    if images:
+        urls = list(dict.fromkeys(image.group("url") for image in images))
+        shown = ", ".join(urls[:3]) + (f" and {len(urls) - 3} more" if len(urls) > 3 else "")
+        why = f" (first: {images[0].group('reason')})" if images[0].group("reason") else ""
+        places = sum(IMAGE_WITHOUT_FILE in message for _, message in problems)
+        echoes = f", which mystmd then calls images with no extension in {places} places" if places else ""
+        what = "remote image" if len(urls) == 1 else "remote images"
+        images_problem = (True, f"could not download {len(urls)} {what}{why}{echoes}; the pages show them from "
+                                f"their own address, which needs the network: {shown}")
+    said: list[tuple[bool, str]] = []
+    for problem in problems:
+        if IMAGE_NOT_SAVED.match(problem[1]):
+            problem = images_problem
+        elif images and IMAGE_WITHOUT_FILE in problem[1]:
+            continue
+        if problem not in said:
+            said.append(problem)
+    return said
 
 
 def clean(line: str, root: Path) -> str:
