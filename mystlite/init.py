@@ -39,6 +39,17 @@ site:
     folders: true
 {mystlite}"""
 
+# for a folder of pages with no myst.yml (as `myst init` would write): no toc, so mystmd lists the pages itself
+PAGES_MYST_YML = """\
+version: 1
+project:
+  title: {title}
+  jupyter:
+    lite: true              # code cells run in the reader's browser, offline (mystlite)
+  # toc: the pages are listed by file name; write a toc to choose their order and titles
+{mystlite}"""
+PAGE_SUFFIXES = (".md", ".ipynb")
+
 NEW_INDEX = """\
 ---
 title: {title}
@@ -146,17 +157,38 @@ def init_project(folder: Path, gh_pages: bool = False, headers: str | None = Non
     result = InitResult()
     config = project_config_file(folder)
     if config is None:
-        if folder.exists() and any(p for p in folder.iterdir() if not p.name.startswith(".")) and not force:
-            raise MystliteError(f"{folder} has files but no myst.yml; mystlite init starts projects only in an "
-                                "empty folder", hint="run it in an empty folder, or add --force")
         title = folder.name.replace("-", " ").replace("_", " ").strip().title() or "My Site"
         mystlite = MYSTLITE_SECTION if headers is None else MYSTLITE_SECTION + f"  headers: {headers}\n"
+        pages = _pages(folder)
+        if pages:  # the pages are the project: a myst.yml for them, and nothing else (never a starter page)
+            _write(folder / "myst.yml", PAGES_MYST_YML.format(title=json.dumps(title), mystlite=mystlite), force,
+                   result)
+            shown = ", ".join(pages[:3]) + (f" and {len(pages) - 3} more" if len(pages) > 3 else "")
+            result.notes.append(f"myst.yml is for the {len(pages)} pages here ({shown}), listed by file name")
+            return _with_recipes(folder, gh_pages, force, result)
+        if folder.exists() and any(p for p in folder.iterdir() if not p.name.startswith(".")) and not force:
+            raise MystliteError(f"{folder} has files but no myst.yml and no pages (.md, .ipynb); mystlite init "
+                                "starts projects only in an empty folder or a folder of pages",
+                                hint="run it in an empty folder, or add --force")
         _write(folder / "myst.yml", NEW_MYST_YML.format(title=json.dumps(title), mystlite=mystlite), force, result)
         _write(folder / "index.md", NEW_INDEX.format(title=title), force, result)
         _write(folder / "notebooks" / "first.ipynb", _first_notebook(), force, result)
-        config = folder / "myst.yml"
     else:
         _extend_config(config, headers, result)
+    return _with_recipes(folder, gh_pages, force, result)
+
+
+def _pages(folder: Path) -> list[str]:
+    """The MyST pages in a folder, as mystmd would find them (hidden and underscore folders left out)."""
+    if not folder.is_dir():
+        return []
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*")
+                  if path.suffix in PAGE_SUFFIXES and path.is_file()
+                  and not any(part.startswith((".", "_")) or part == "node_modules"
+                              for part in path.relative_to(folder).parts[:-1]))
+
+
+def _with_recipes(folder: Path, gh_pages: bool, force: bool, result: InitResult) -> InitResult:
     if gh_pages:
         repo = _git_root(folder)
         project = folder.relative_to(repo).as_posix() if repo else "."

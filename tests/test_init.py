@@ -3,6 +3,7 @@ author wrote, a GitHub Pages workflow whose build steps run here, and a host's _
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import textwrap
@@ -49,8 +50,36 @@ def test_init_extends_an_existing_project_keeping_every_byte(tmp_path, capsys):
 def test_init_never_overwrites_without_force(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("mine")
     assert main(["init", str(tmp_path)]) == 1
-    assert "has files but no myst.yml" in capsys.readouterr().err
+    assert "has files but no myst.yml and no pages" in capsys.readouterr().err
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.build
+def test_a_folder_of_pages_gets_a_myst_yml_for_them_and_builds(tmp_path, download_cache, capsys):
+    """As mystmd's own quickstart has you do: pages and a notebook, no myst.yml. The build says how to start,
+    init writes myst.yml alone (no starter page, no toc), and the notebook's code runs in the browser."""
+    folder = tmp_path / "my-paper"
+    (folder / "analysis").mkdir(parents=True)
+    pages = {"01-paper.md": "# A paper\n\nSee the analysis.\n", "README.md": "# Readme\n",
+             "analysis/notes.ipynb": json.dumps({
+                 "cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                            "source": ["print(sum(range(5)))"]}],
+                 "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                 "nbformat": 4, "nbformat_minor": 5})}
+    for name, text in pages.items():
+        (folder / name).write_text(text)
+    assert main(["build", str(folder), "--cache-dir", str(download_cache)]) == 1
+    assert f"hint: `mystlite init {folder}` writes one" in capsys.readouterr().err
+    assert main(["init", str(folder)]) == 0
+    assert "myst.yml is for the 3 pages here (01-paper.md, README.md, analysis/notes.ipynb)" in capsys.readouterr().err
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == sorted(
+        [*pages, "myst.yml"])
+    assert all((folder / name).read_text() == text for name, text in pages.items())
+    config = yaml.safe_load((folder / "myst.yml").read_text())
+    assert config["project"]["jupyter"] == {"lite": True} and "toc" not in config["project"]
+    assert main(["build", str(folder), "--cache-dir", str(download_cache)]) == 0
+    page = (folder / "_build" / "html" / "notes" / "index.html").read_text()
+    assert 'class="run-cell"' in page and '<span class="nb">range</span>' in page
 
 
 @pytest.mark.build

@@ -65,7 +65,8 @@ def find_config_file(root: Path) -> Path:
     found = project_config_file(root)
     if found is not None:
         return found
-    raise MystliteError(f"no myst.yml found in {root.resolve()} (looked for {' or '.join(CONFIG_NAMES)})")
+    raise MystliteError(f"no myst.yml found in {root.resolve()} (looked for {' or '.join(CONFIG_NAMES)})",
+                        hint=f"`mystlite init {root}` writes one (for the pages there, or a new project)")
 
 
 def load_config(root: Path | str = ".") -> Config:

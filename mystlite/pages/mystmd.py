@@ -332,7 +332,8 @@ def summarize(problems: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
         shown = ", ".join(urls[:3]) + (f" and {len(urls) - 3} more" if len(urls) > 3 else "")
         why = f" (first: {images[0].group('reason')})" if images[0].group("reason") else ""
         places = sum(IMAGE_WITHOUT_FILE in message for _, message in problems)
-        echoes = f", which mystmd then calls images with no extension in {places} places" if places else ""
+        echoes = (f", which mystmd then calls images with no extension in {places} place{'s' if places > 1 else ''}"
+                  if places else "")
         what = "remote image" if len(urls) == 1 else "remote images"
         images_problem = (True, f"could not download {len(urls)} {what}{why}{echoes}; the pages show them from "
                                 f"their own address, which needs the network: {shown}")
