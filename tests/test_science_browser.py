@@ -50,3 +50,19 @@ def test_compiled_packages_run_in_jupyterlite(science, serve, offline_page):
     outputs = [o.strip() for o in page.locator(".jp-Notebook .jp-OutputArea-output").all_inner_texts()]
     assert outputs[:2] == ["9 {'answer': 42}", "x=3 y=4"]
     browser.assert_offline()
+
+
+def test_a_package_that_cannot_be_downloaded_is_one_clear_line(science, serve, offline_page):
+    """The network drops before the reader runs a cell whose package is not loaded yet: one sentence naming
+    the package, instead of pyodide's two lines per package, then Python's ImportError."""
+    served = serve(science.output)
+    browser = offline_page()
+    page = browser.page
+    page.route("**/msgpack-*.whl", lambda route: route.abort("internetdisconnected"))
+    page.goto(served.url(""))
+    output = run_cell(page, 0)
+    first, *rest = output.splitlines()
+    assert first == "Could not download msgpack (the network did not answer): this cell needs it.", output
+    assert "The following error occurred" not in output and "Failed to fetch" not in output
+    assert rest[-1] == "ModuleNotFoundError: No module named 'msgpack'"  # and no note that the site lacks it
+    assert run_cell(page, 1) == "x=3 y=4"  # the rest of the page still runs

@@ -106,6 +106,7 @@ class Runner:
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": self.display,
                           "update_display": self.update_display, "clear_output": self.clear_output}
         self.widgets = None  # PageWidgets, once a cell uses ipywidgets or anywidget
+        self.not_downloaded = ""  # packages the worker could not download for this cell, which it said
 
     def input(self, prompt="", password=False):
         """input() and getpass(): a box in the cell; Python waits for the reader's answer."""
@@ -289,7 +290,8 @@ class Runner:
         while tb is not None and tb.tb_frame.f_code.co_filename != filename:
             tb = tb.tb_next  # hide the runner's own frames
         lines = traceback.format_exception(type(err), err, tb if tb is not None else err.__traceback__)
-        if isinstance(err, ModuleNotFoundError) and err.name:
+        not_downloaded = {name.lower().replace("-", "_") for name in self.not_downloaded.split()}
+        if isinstance(err, ModuleNotFoundError) and err.name and err.name.split(".")[0] not in not_downloaded:
             page = globals().get("PAGE") or "this page"
             lines.append(f"\n{err.name.split('.')[0]} is not available on this site ({page}): no package of "
                          "pyodide provides it and the site does not bundle it (mystlite.packages or mystlite.wheels), "

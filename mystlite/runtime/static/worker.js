@@ -216,17 +216,35 @@ function missingImports(code) {
   }
 }
 
+function packageProblems(lines) {
+  // pyodide says, per package, "The following error occurred while loading NAME:" and then the error; a
+  // download that failed ("Failed to fetch") is one plain sentence for the reader, naming every package.
+  // Returns that text, and the packages that could not be downloaded.
+  const names = lines.map((line) => /while loading (\S+?):?$/.exec(line)?.[1]).filter(Boolean);
+  const errors = lines.filter((line) => !/while loading \S+?:?$/.test(line));
+  if (!names.length || !errors.every((line) => /Failed to fetch|NetworkError|network error/i.test(line))) {
+    return { text: lines.join("\n"), names: [] };
+  }
+  const where = self.navigator.onLine === false ? "this computer is offline" : "the network did not answer";
+  const them = names.length > 1 ? "them" : "it";
+  return { text: `Could not download ${names.join(", ")} (${where}): this cell needs ${them}.`, names };
+}
+
 async function run({ id, code }) {
   // pyodide's package manager may print progress to stdout: that is not the cell's output
   current = null;
+  const problems = [];
   try {
     if (missingImports(code).length) await pyodide.loadPackagesFromImports(code, {
       messageCallback: (text) => post({ type: "status", text }),
-      errorCallback: (text) => post({ type: "stream", id, name: "stderr", text: text + "\n" }),
+      errorCallback: (text) => problems.push(...String(text).split("\n").filter(Boolean)),
     });
   } catch (error) {
-    post({ type: "stream", id, name: "stderr", text: `Could not load a package: ${error.message}\n` });
+    problems.push(`Could not load a package: ${error.message}`);
   }
+  const failed = packageProblems(problems);
+  if (problems.length) post({ type: "stream", id, name: "stderr", text: failed.text + "\n" });
+  runner.not_downloaded = failed.names.join(" ");  // its ImportError then needs no note of its own
   current = id;
   const count = await runner.run(code);
   post({ type: "done", id, count });
