@@ -25,8 +25,10 @@ def one_error_line(stderr: str) -> str:
 def test_missing_myst_yml_says_where_it_looked(tmp_path):
     result = run_cli(["config", str(tmp_path)], tmp_path.parent)
     assert result.returncode == 1
-    line = one_error_line(result.stderr)
-    assert "no myst.yml found in" in line and str(tmp_path) in line
+    error, hint = [line for line in result.stderr.splitlines() if line.strip()]  # one error, and what to do
+    assert error.startswith("error: no myst.yml found in") and str(tmp_path) in error
+    assert hint == f"  hint: `mystlite init {tmp_path}` writes one (for the pages there, or a new project)"
+    assert "Traceback" not in result.stderr
 
 
 def test_missing_project_folder(tmp_path):
