@@ -320,7 +320,7 @@ def test_official_and_foreign_templates(make_project, template, keep, ours, said
         def warn(self, message):
             messages.append(("warning", message))
 
-    data, is_ours = mirror_config(load_project(load_config(root)), Recorder())
+    data, is_ours, _ = mirror_config(load_project(load_config(root)), Recorder())
     assert is_ours == ours
     assert yaml.safe_load(data)["site"]["template"] == (str(TEMPLATE_DIR) if ours else template)
     if said:
@@ -403,3 +403,64 @@ def test_remote_images_that_cannot_be_downloaded_are_said_once(tmp_path, downloa
     assert about_images[0].startswith("warning: could not download 1 remote image (first: ")
     assert about_images[0].endswith(f"needs the network: {logo} (mystmd error, not fatal)")
     assert f'src="{logo}"' in (root / "_build" / "html" / "other" / "index.html").read_text()
+
+
+SHOUT_PLUGIN = """\
+const plugin = {
+  name: "Shout",
+  roles: [{
+    name: "shout",
+    body: { type: String },
+    run(data) { return [{ type: "text", value: data.body.toUpperCase() + "!" }]; },
+  }],
+};
+export default plugin;
+"""
+
+
+def test_a_remote_plugin_is_fetched_once_and_works_offline_after(tmp_path, download_cache):
+    """A plugin named by URL in myst.yml (as jupyter-book's own docs do): used when fetched, still used from the
+    download cache when the network is gone and _build was removed (a fresh clone), and when it was never
+    fetched, one warning and the rest of the site builds."""
+    import functools
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "shout.mjs").write_text(SHOUT_PLUGIN)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/shout.mjs"
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "myst.yml").write_text(f"version: 1\nproject:\n  title: Plugins\n  plugins:\n    - {url}\n")
+    (root / "index.md").write_text("# Plugins\n\nThey say {shout}`hello from afar`.\n")
+
+    def build() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir",
+                               str(download_cache)], capture_output=True, text=True, cwd=tmp_path)
+
+    page = root / "_build" / "html" / "index.html"
+    first = build()
+    assert first.returncode == 0, first.stderr
+    assert "HELLO FROM AFAR!" in page.read_text()
+    server.shutdown()
+    server.server_close()
+    shutil.rmtree(root / "_build")
+    offline = build()
+    assert offline.returncode == 0, offline.stderr
+    assert "HELLO FROM AFAR!" in page.read_text() and "warning" not in offline.stderr
+    for copy in (download_cache / "plugins").glob("*.mjs"):  # as if never fetched
+        if copy.read_text() == SHOUT_PLUGIN:
+            copy.unlink()
+    (root / "index.md").write_text("# Plugins\n\nThey say {shout}`hello again`.\n")
+    never = build()
+    assert never.returncode == 0, never.stderr
+    warnings = [line for line in never.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings[0].startswith(f"warning: proj/myst.yml:5: could not fetch the plugin {url} (")
+    assert warnings[0].endswith("and it was never fetched before: its directives and roles show as source")
+    assert "Unknown plugin" not in never.stderr
+    assert "hello again" in page.read_text()

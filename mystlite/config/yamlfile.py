@@ -146,27 +146,14 @@ def merge_under(base: YamlDoc, top: YamlDoc) -> YamlDoc:
 
 
 def fetch_extends(url: str, where: Where, key: str) -> Path:
-    """A remote `extends:` file, as mystmd reads it: fetched when the network is there, kept in the download
-    cache (with its sha256, checked on use), and taken from there when offline."""
-    import hashlib
-    import urllib.request
+    """A remote `extends:` file, from the network or, offline, from the download cache."""
+    from ..cache import RemoteUnavailable, fetch_remote
 
-    from ..cache import cache_dir
-    from ..files import matches_record, record_digest, write_if_changed
-
-    cached = cache_dir() / "extends" / f"{hashlib.sha256(url.encode()).hexdigest()[:16]}.yml"
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            data = response.read(1 << 20)
-    except (OSError, ValueError) as err:
-        if matches_record(cached):
-            return cached
-        reason = getattr(err, "reason", None) or err
-        raise MystliteError(f"could not fetch {url} ({reason}), and it was never fetched before", where, key,
+        return fetch_remote(url, "extends", ".yml")
+    except RemoteUnavailable as err:
+        raise MystliteError(f"could not fetch {url} ({err}), and it was never fetched before", where, key,
                             hint="build once with network access, or copy the file next to myst.yml") from None
-    write_if_changed(cached, data)
-    record_digest(cached)
-    return cached
 
 
 def load_with_extends(file: Path, _seen: tuple[Path, ...] = ()) -> YamlDoc:

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from .. import proc
+from ..cache import RemoteUnavailable, fetch_remote
 from ..errors import MystliteError, Where
 from ..files import Link, project_files, sync_folder, write_text
 from ..log import Reporter
@@ -125,14 +126,21 @@ def _script_plugins(project: Project) -> set[Path]:
     return plugins
 
 
+REMOTE_PLUGINS = "_mystlite_plugins"  # the mirror's folder for remote plugins' copies
+REMOTE_PLUGIN_LIMIT = 64 << 20  # bytes; a bundled plugin is mostly well under 1 MB
+
 # The official themes that `myst init` writes into most projects; mystmd downloads them at build time.
 OFFICIAL_THEMES = ("book-theme", "article-theme")
 
 
-def mirror_config(project: Project, reporter: Reporter) -> tuple[bytes, bool]:
-    """The myst.yml for the mirror, and whether it uses our template (the only one with run buttons)."""
+def mirror_config(project: Project, reporter: Reporter) -> tuple[bytes, bool, dict[str, Path]]:
+    """The myst.yml for the mirror, whether it uses our template (the only one with run buttons), and the
+    files it adds to the mirror (remote plugins)."""
     config = project.config
     data = {key: value for key, value in config.doc.data.items() if key in ("version", "project", "site")}
+    plugins, plugin_files = remote_plugins(project, reporter)
+    if plugins is not None:
+        data["project"] = {**data["project"], "plugins": plugins}
     site = dict(data.get("site") or {})
     template = site.get("template")
     local = template is not None and (config.root / str(template)).exists()
@@ -150,7 +158,34 @@ def mirror_config(project: Project, reporter: Reporter) -> tuple[bytes, bool]:
     elif local:  # mystmd resolves it against the current folder
         site["template"] = str((config.root / str(template)).resolve())
     data["site"] = site
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode(), ours
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode(), ours, plugin_files
+
+
+def remote_plugins(project: Project, reporter: Reporter) -> tuple[list | None, dict[str, Path]]:
+    """project.plugins with each remote JavaScript plugin replaced by a copy in the mirror, fetched or, offline,
+    from the download cache (mystmd keeps its own copy only in _build, which a fresh clone lacks), and those
+    copies. A plugin that cannot be had is left out with a warning (for mystmd too it is not fatal)."""
+    entries = project.config.project.get("plugins")
+    if not isinstance(entries, list):
+        return None, {}
+    kept: list = []
+    files: dict[str, Path] = {}
+    for index, entry in enumerate(entries):
+        url = entry.get("path") if isinstance(entry, dict) else entry
+        executable = isinstance(entry, dict) and entry.get("type") == "executable"  # never remote, for mystmd
+        if not isinstance(url, str) or "://" not in url or executable:
+            kept.append(entry)
+            continue
+        try:
+            cached = fetch_remote(url, "plugins", ".mjs", limit=REMOTE_PLUGIN_LIMIT)
+        except RemoteUnavailable as err:
+            reporter.warn(f"{project.config.where(('project', 'plugins', index))}: could not fetch the plugin {url} "
+                          f"({err}), and it was never fetched before: its directives and roles show as source")
+            continue
+        name = f"{REMOTE_PLUGINS}/{cached.name}"
+        files[name] = cached
+        kept.append({**entry, "path": name} if isinstance(entry, dict) else name)
+    return kept, files
 
 
 class MystRun:
@@ -168,8 +203,9 @@ class MystRun:
         self.base_url, self.server = base_url, server
         root = project.root
         files = _source_files(root, project.config.options.output, _script_plugins(project))
-        config_bytes, self.ours = mirror_config(project, reporter)
+        config_bytes, self.ours, plugin_files = mirror_config(project, reporter)
         files["myst.yml"] = config_bytes
+        files.update(plugin_files)
         # the mirror sits as deep in pages-src as pages reach above the project, so that an include of
         # ../../RELEASE.md finds its copy at the same relative place
         depth, outside = _outside_includes(root, files)
