@@ -32,6 +32,18 @@ def test_text_is_escaped_and_links_are_mapped():
     assert 'href="../explore/"' in html and 'href="https://example.org"' in html
 
 
+def test_a_plugins_styled_span_keeps_its_style():
+    """jupyter-book's docs colour parts of a link with a role whose span carries a style object."""
+    html = render({"type": "paragraph", "children": [
+        {"type": "span", "style": {"color": "#0ea5e9", "font-family": "mono", "fontWeight": 600, "bad": None},
+         "children": [text("/figures")]},
+        {"type": "div", "style": {"borderLeft": '1px solid "x"'}, "children": [text("boxed")]},
+        {"type": "span", "style": "not an object", "children": [text("plain")]}]}, ctx())
+    assert '<span style="color: #0ea5e9; font-family: mono; font-weight: 600">/figures</span>' in html
+    assert '<div style="border-left: 1px solid &quot;x&quot;">boxed</div>' in html
+    assert "<span>plain</span>" in html
+
+
 def test_dropdown_admonition_is_a_details_element():
     node = {"type": "admonition", "kind": "tip", "class": "dropdown",
             "children": [{"type": "admonitionTitle", "children": [text("More")]},

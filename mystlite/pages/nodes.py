@@ -76,7 +76,17 @@ def attrs(node: dict, *classes: str) -> str:
     ident = node.get("html_id") or node.get("identifier") if node.get("type") not in ("link", "crossReference") else None
     if ident and node.get("type") not in ("footnoteReference", "footnoteDefinition"):
         out += f' id="{esc(ident)}"'
+    if isinstance(node.get("style"), dict) and node.get("type") != "image":  # an image sizes itself
+        out += style_attr(node["style"])
     return out
+
+
+def style_attr(style: dict) -> str:
+    """CSS a node carries as an object (plugins make such spans and divs; myst-theme hands it to React), with
+    React's camelCase names (fontFamily) or CSS's own (font-family)."""
+    rules = [f"{re.sub(r'(?<=[a-z])([A-Z])', lambda m: '-' + m.group(1).lower(), str(name))}: {value}"
+             for name, value in style.items() if isinstance(value, (str, int, float)) and not isinstance(value, bool)]
+    return f' style="{esc("; ".join(rules))}"' if rules else ""
 
 
 def highlight_code(code: str, lang: str | None) -> str:
