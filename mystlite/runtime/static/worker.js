@@ -8,6 +8,19 @@ let runner = null;
 let current = null; // id of the cell whose output is being produced
 let queue = Promise.resolve();
 let pendingPackages = new Set(); // the page's packages still loading in the background
+const loadErrors = new Map(); // packageKey → pyodide's last error loading it, from any load (see noteLoadError)
+let erroring = null; // the package whose error pyodide tells next
+
+function noteLoadError(text) {
+  // pyodide tells a failed package as two lines ("The following error occurred while loading NAME:", then the
+  // error), to whichever callbacks are set at the time: its package manager has one set, so a failure of a
+  // background load may reach a cell's callbacks and the other way round. Every callback notes them here.
+  for (const line of String(text).split("\n").filter(Boolean)) {
+    const named = /while loading (\S+?):?$/.exec(line);
+    if (named) erroring = packageKey(named[1]);
+    else if (erroring) loadErrors.set(erroring, line), erroring = null;
+  }
+}
 let inputBuffer = null; // shared with the page: [state, length, utf-8 bytes…] of the reader's answer to input()
 
 const post = (message) => self.postMessage(message);
@@ -186,7 +199,7 @@ async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, 
   pendingPackages = new Set(packages || []);
   (async () => {
     for (const name of packages || []) {
-      await pyodide.loadPackage([name], { messageCallback: () => {}, errorCallback: () => {} }).catch(() => {});
+      await pyodide.loadPackage([name], { messageCallback: () => {}, errorCallback: noteLoadError }).catch(() => {});
       pendingPackages.delete(name);
     }
   })();
@@ -216,35 +229,64 @@ function missingImports(code) {
   }
 }
 
-function packageProblems(lines) {
-  // pyodide says, per package, "The following error occurred while loading NAME:" and then the error; a
-  // download that failed ("Failed to fetch") is one plain sentence for the reader, naming every package.
-  // Returns that text, and the packages that could not be downloaded.
-  const names = lines.map((line) => /while loading (\S+?):?$/.exec(line)?.[1]).filter(Boolean);
-  const errors = lines.filter((line) => !/while loading \S+?:?$/.test(line));
-  if (!names.length || !errors.every((line) => /Failed to fetch|NetworkError|network error/i.test(line))) {
-    return { text: lines.join("\n"), names: [] };
+const packageKey = (name) => name.toLowerCase().replace(/[-_.]+/g, "-");
+
+function lockedPackages(code) {
+  // the lock's packages that the code's imports name, with all they depend on, by packageKey; null if unknown
+  try {
+    const packages = Object.fromEntries(Object.entries(pyodide.lockfile.packages)
+      .map(([name, info]) => [packageKey(name), info]));
+    const byImport = new Map();
+    for (const [key, info] of Object.entries(packages)) for (const name of info.imports || []) byImport.set(name, key);
+    const todo = pyodide.pyodide_py.code.find_imports(code).toJs().map((name) => byImport.get(name)).filter(Boolean);
+    const found = new Map();
+    while (todo.length) {
+      const key = todo.pop();
+      if (found.has(key) || !packages[key]) continue;
+      found.set(key, packages[key]);
+      todo.push(...(packages[key].depends || []).map(packageKey));
+    }
+    return found;
+  } catch {
+    return null;
   }
-  const where = self.navigator.onLine === false ? "this computer is offline" : "the network did not answer";
+}
+
+function notLoaded(needed) {
+  // the names of the needed lock packages that pyodide has not installed
+  return [...needed.values()].map((info) => info.name).filter((name) => !pyodide.loadedPackages[name]);
+}
+
+function loadFailure(names) {
+  // one plain sentence for the packages a cell needs that did not load: a failed download says so
+  const errors = names.map((name) => loadErrors.get(packageKey(name)) || "");
   const them = names.length > 1 ? "them" : "it";
-  return { text: `Could not download ${names.join(", ")} (${where}): this cell needs ${them}.`, names };
+  if (errors.every((error) => !error || /Failed to fetch|NetworkError|network error/i.test(error))) {
+    const where = self.navigator.onLine === false ? "this computer is offline" : "the network did not answer";
+    return `Could not download ${names.join(", ")} (${where}): this cell needs ${them}.`;
+  }
+  return `Could not load ${names.join(", ")}: ${[...new Set(errors.filter(Boolean))].join("; ")}`;
 }
 
 async function run({ id, code }) {
   // pyodide's package manager may print progress to stdout: that is not the cell's output
   current = null;
-  const problems = [];
+  const callbacks = { messageCallback: (text) => post({ type: "status", text }), errorCallback: noteLoadError };
+  const needed = lockedPackages(code);
+  let failed = [];
   try {
-    if (missingImports(code).length) await pyodide.loadPackagesFromImports(code, {
-      messageCallback: (text) => post({ type: "status", text }),
-      errorCallback: (text) => problems.push(...String(text).split("\n").filter(Boolean)),
-    });
+    // what the cell needs and pyodide lacks, by name: pyodide would not try again a dependency that failed
+    // while the package that needs it loaded (the page's background loads), nor see a missing one from imports
+    const wanted = needed ? notLoaded(needed) : [];
+    if (wanted.length) await pyodide.loadPackage(wanted, callbacks);
+    if (missingImports(code).length) await pyodide.loadPackagesFromImports(code, callbacks);
+    failed = needed ? notLoaded(needed) : [];
   } catch (error) {
-    problems.push(`Could not load a package: ${error.message}`);
+    post({ type: "stream", id, name: "stderr", text: `Could not load a package: ${error.message}\n` });
   }
-  const failed = packageProblems(problems);
-  if (problems.length) post({ type: "stream", id, name: "stderr", text: failed.text + "\n" });
-  runner.not_downloaded = failed.names.join(" ");  // its ImportError then needs no note of its own
+  if (failed.length) post({ type: "stream", id, name: "stderr", text: loadFailure(failed) + "\n" });
+  // their ImportError then needs no note that the site lacks them
+  runner.not_downloaded = failed.flatMap((name) => [name, ...(needed.get(packageKey(name))?.imports || [])]).join(" ");
   current = id;
   const count = await runner.run(code);
   post({ type: "done", id, count });
