@@ -464,3 +464,30 @@ def test_a_remote_plugin_is_fetched_once_and_works_offline_after(tmp_path, downl
     assert warnings[0].endswith("and it was never fetched before: its directives and roles show as source")
     assert "Unknown plugin" not in never.stderr
     assert "hello again" in page.read_text()
+
+
+def test_a_plugin_that_stops_mystmd_is_named_as_the_error(tmp_path, download_cache):
+    """mystmd's docs have a transform that needs the network; offline it stops mystmd after some ⛔️ lines
+    that did not. The error is what stopped it, and the earlier output stays."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "myst.yml").write_text("version: 1\nproject:\n  title: Stops\n  plugins:\n    - stops.mjs\n")
+    (root / "index.md").write_text("# Stops\n\nFine.\n")
+    (root / "stops.mjs").write_text(
+        "export default { name: 'Stops', transforms: [{ name: 'stops', stage: 'document',\n"
+        "  plugin: () => (tree) => { if (JSON.stringify(tree).includes('STOP')) {\n"
+        "    throw new Error('Error loading things from a server'); } } }] };\n")
+
+    def build() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir",
+                               str(download_cache)], capture_output=True, text=True, cwd=tmp_path)
+
+    assert build().returncode == 0
+    before = (root / "_build" / "html" / "index.html").read_bytes()
+    (root / "index.md").write_text("# Stops\n\nSTOP here.\n\n```{nonsense}\nbody\n```\n")
+    failed = build()
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
+    assert errors[-1] == "error: mystmd stopped: Error loading things from a server", failed.stderr
+    assert any("unknown directive: nonsense" in line for line in errors[:-1])
+    assert (root / "_build" / "html" / "index.html").read_bytes() == before

@@ -291,6 +291,13 @@ class MystRun:
                               or (WARNING_MARK in line and not any(w in line for w in IGNORED_WARNINGS))])
         if returncode != 0:  # only where `myst build` itself fails does the build fail
             errors = [message for is_error, message in problems if is_error]
+            stopped = last_meaningful_line(text)
+            if errors and not any(stopped.endswith(error.split(": ", 1)[-1]) for error in errors):
+                # what stopped mystmd is a plain line after its ⛔️ ones (a plugin that needs the network,
+                # say): that is the error, and the ⛔️ lines are said before it
+                for extra in errors:
+                    reporter.error(extra)
+                raise MystliteError(f"mystmd stopped: {stopped}", hint="the previous output was left as it was")
             for extra in errors[1:]:
                 reporter.error(extra)
             if errors:
