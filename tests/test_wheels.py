@@ -81,3 +81,33 @@ def test_metadata_name_must_match(tmp_path):
     wheel = make_wheel(tmp_path, "tool-1.0-py3-none-any.whl", name="other")
     with pytest.raises(MystliteError, match="METADATA names 'other'"):
         read_wheel(wheel)
+
+
+def test_no_wasm_wheels_on_pypi_is_remembered_for_a_week_but_a_network_failure_is_not(tmp_path, monkeypatch):
+    """altair's jsonschema needs rpds-py, which has no wasm wheel: pip says ResolutionImpossible. Asking again
+    on every build cost 5 s an edit (mystmd's docs); a failed network is asked again next build."""
+    import subprocess
+    import time
+
+    from mystlite.log import Reporter
+    from mystlite.pyodide import pypi
+
+    cache = pypi.WheelCache(tmp_path)
+    asked: list[str] = []
+    answer = {"stderr": "ERROR: ResolutionImpossible: for help visit …"}
+
+    def pip(target, requirements):
+        asked.append(requirements[0])
+        return subprocess.CompletedProcess([], 1, "", answer["stderr"]), []
+
+    monkeypatch.setattr(cache, "_pip_download", pip)
+    quiet = Reporter(quiet=True)
+    assert cache.wasm_closure("altair", ABI, quiet) == [] and asked == ["altair"]
+    assert cache.wasm_closure("altair", ABI, quiet) == [] and asked == ["altair"]  # remembered
+    now = time.time()
+    monkeypatch.setattr(pypi.time, "time", lambda: now + pypi.NONE_REMEMBERED + 1)
+    assert cache.wasm_closure("altair", ABI, quiet) == [] and asked == ["altair", "altair"]  # a week on: asked
+    answer["stderr"] = "WARNING: Retrying … Connection refused\nERROR: Could not find a version that satisfies"
+    assert cache.wasm_closure("vega-datasets", ABI, quiet) == []
+    assert cache.wasm_closure("vega-datasets", ABI, quiet) == []
+    assert asked[-2:] == ["vega-datasets", "vega-datasets"]  # no answer from PyPI: not remembered

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -17,6 +18,7 @@ from ..files import file_digest, read_json, write_text
 from ..errors import MystliteError
 from .wheelinfo import PYODIDE_PYTHON, record_problem
 
+NONE_REMEMBERED = 7 * 24 * 3600  # seconds that "PyPI has no wasm wheels of it" is believed without asking
 PIP_TARGET = ["--only-binary=:all:", "--no-deps", "--python-version", PYODIDE_PYTHON,
               "--platform", "any", "--implementation", "py", "--abi", "none"]
 
@@ -72,28 +74,36 @@ class WheelCache:
         wname, wversion, _, _ = parse_wheel_filename(name)
         return self.find(str(wname), str(wversion))
 
-    def remember(self, requirement: str, wheel: Path | list) -> None:
+    def remember(self, requirement: str, wheel: Path | list | int) -> None:
         data = read_json(self.resolved_file) or {}
         data[requirement] = wheel.name if isinstance(wheel, Path) else wheel
         write_text(self.resolved_file, json.dumps(data, indent=1, sort_keys=True))
 
     def wasm_closure(self, requirement: str, abi: str, reporter) -> list[Path]:
         """`requirement` with its dependencies as pure and PEP 783 wheels from PyPI for pyodide's ABI (pip
-        resolves them together), or [] when PyPI has no complete set. Remembered, also when there is none."""
+        resolves them together), or [] when PyPI has no complete set. Remembered; that there is none, for
+        NONE_REMEMBERED seconds (wasm wheels keep appearing on PyPI)."""
         key = f"wasm:{requirement}"
-        remembered = (read_json(self.resolved_file) or {}).get(key)
-        if isinstance(remembered, list):
+        resolved = read_json(self.resolved_file) or {}
+        remembered = resolved.get(key)
+        if isinstance(remembered, list) and remembered:
             wheels = [self.find(*map(str, parse_wheel_filename(name)[:2])) for name in remembered]
             if all(wheels):
-                return wheels  # [] when PyPI had none
+                return wheels
+        asked = resolved.get(f"{key} none since")
+        if remembered == [] and isinstance(asked, (int, float)) and 0 <= time.time() - asked < NONE_REMEMBERED:
+            return []
         target = ["--only-binary=:all:", "--python-version", PYODIDE_PYTHON, "--implementation", "cp",
                   "--abi", "cp" + PYODIDE_PYTHON.replace(".", ""), "--abi", "abi3", "--abi", "none",
                   "--platform", f"pyemscripten_{abi}_wasm32"]
         with reporter.step(f"looking for {requirement} as wasm wheels on PyPI"):
             result, got = self._pip_download(target, [requirement])
         if result.returncode != 0:
-            if "No matching distribution found" in result.stderr:
-                self.remember(key, [])  # PyPI has none: not asked again
+            # PyPI's answer that there is none (a dependency with no wasm wheel makes pip's resolution
+            # impossible), as against a network that did not answer: only the answer is remembered
+            if any(said in result.stderr for said in ("No matching distribution found", "ResolutionImpossible")):
+                self.remember(key, [])
+                self.remember(f"{key} none since", int(time.time()))
             return []
         self.remember(key, [wheel.name for wheel in got])
         return got
