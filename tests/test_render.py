@@ -38,7 +38,13 @@ def test_a_plugins_styled_span_keeps_its_style():
         {"type": "span", "style": {"color": "#0ea5e9", "font-family": "mono", "fontWeight": 600, "bad": None},
          "children": [text("/figures")]},
         {"type": "div", "style": {"borderLeft": '1px solid "x"'}, "children": [text("boxed")]},
-        {"type": "span", "style": "not an object", "children": [text("plain")]}]}, ctx())
+        {"type": "span", "style": "not an object", "children": [text("plain")]},
+        {"type": "span", "style": {"WebkitBackgroundClip": "text", "msTransform": "none", "--accent": "red"},
+         "children": [text("raw html")]}]}, ctx())
+    assert '<span style="-webkit-background-clip: text; -ms-transform: none; --accent: red">raw html</span>' in html
+    cell = render({"type": "tableCell", "header": True, "align": "right", "style": {"color": "red"},
+                   "children": [text("n")]}, ctx())
+    assert cell == '<th style="text-align: right; color: red">n</th>'
     assert '<span style="color: #0ea5e9; font-family: mono; font-weight: 600">/figures</span>' in html
     assert '<div style="border-left: 1px solid &quot;x&quot;">boxed</div>' in html
     assert "<span>plain</span>" in html

@@ -76,16 +76,22 @@ def attrs(node: dict, *classes: str) -> str:
     ident = node.get("html_id") or node.get("identifier") if node.get("type") not in ("link", "crossReference") else None
     if ident and node.get("type") not in ("footnoteReference", "footnoteDefinition"):
         out += f' id="{esc(ident)}"'
-    if isinstance(node.get("style"), dict) and node.get("type") != "image":  # an image sizes itself
+    if isinstance(node.get("style"), dict) and node.get("type") not in ("image", "tableCell"):  # they add theirs
         out += style_attr(node["style"])
     return out
 
 
-def style_attr(style: dict) -> str:
-    """CSS a node carries as an object (plugins make such spans and divs; myst-theme hands it to React), with
-    React's camelCase names (fontFamily) or CSS's own (font-family)."""
-    rules = [f"{re.sub(r'(?<=[a-z])([A-Z])', lambda m: '-' + m.group(1).lower(), str(name))}: {value}"
-             for name, value in style.items() if isinstance(value, (str, int, float)) and not isinstance(value, bool)]
+def style_attr(style: dict, *rules: str) -> str:
+    """CSS a node carries as an object (plugins and raw HTML make such spans, divs and cells; myst-theme hands it
+    to React), with React's names (fontFamily, WebkitBackgroundClip, msTransform) or CSS's own, after `rules`."""
+    def css_name(name: str) -> str:
+        if name.startswith("--") or "-" in name:
+            return name
+        name = re.sub(r"[A-Z]", lambda m: "-" + m.group(0).lower(), name)
+        return "-" + name if name.startswith("ms-") else name
+
+    rules = (*rules, *(f"{css_name(str(name))}: {value}" for name, value in style.items()
+                       if isinstance(value, (str, int, float)) and not isinstance(value, bool)))
     return f' style="{esc("; ".join(rules))}"' if rules else ""
 
 
@@ -260,8 +266,9 @@ def r_table(node, ctx):
 def r_table_cell(node, ctx):
     tag = "th" if node.get("header") else "td"
     span = "".join(f' {k}="{int(node[k])}"' for k in ("colspan", "rowspan") if node.get(k))
-    align = f' style="text-align: {esc(node["align"])}"' if node.get("align") else ""
-    return f"<{tag}{span}{align}>{children(node, ctx)}</{tag}>"
+    style = style_attr(node.get("style") if isinstance(node.get("style"), dict) else {},
+                       *([f"text-align: {node['align']}"] if node.get("align") else []))
+    return f"<{tag}{span}{style}>{children(node, ctx)}</{tag}>"
 
 
 def r_math(node, ctx):
