@@ -491,3 +491,34 @@ def test_a_plugin_that_stops_mystmd_is_named_as_the_error(tmp_path, download_cac
     assert errors[-1] == "error: mystmd stopped: Error loading things from a server", failed.stderr
     assert any("unknown directive: nonsense" in line for line in errors[:-1])
     assert (root / "_build" / "html" / "index.html").read_bytes() == before
+
+
+def test_mystmds_random_labels_do_not_change_the_site_between_builds(tmp_path, download_cache):
+    """mystmd labels an unlabeled exercise and an index entry with a random id each run, and names a video's
+    copy by its folder; two clean builds (or an incremental and a clean one) must still give the same bytes,
+    with the anchors and the references to them agreeing. An author's own label stays as written."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "myst.yml").write_text("version: 1\nproject:\n  title: Labels\n  toc:\n    - file: index.md\n"
+                                   "    - file: more.md\n")
+    (root / "index.md").write_text(
+        "# Labels\n\n:::{exercise}\nAdd two numbers.\n:::\n\n:::{exercise}\n:label: exercise-question12\n"
+        "Subtract them.\n:::\n\n:::{index} apples\n:::\nApples are fruit.\n\n![](clip.mp4)\n\n"
+        "```{myst}\n:::{exercise}\nA demo exercise.\n:::\n```\n")
+    (root / "more.md").write_text("# More\n\nSee [](#exercise-question12).\n\n:::{show-index}\n:::\n")
+    (root / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
+
+    def build() -> dict[str, bytes]:
+        shutil.rmtree(root / "_build", ignore_errors=True)
+        out = build_site(root, Reporter(quiet=True), cache_dir=download_cache).output
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    first, second = build(), build()
+    assert first == second
+    home, more = first["index.html"].decode(), first["more/index.html"].decode()
+    ids = re.findall(r'id="((?:exercise|index)-[^"]+)"', home)
+    assert "exercise-question12" in ids and len(ids) >= 3, ids
+    assert 'href="./#exercise-question12"' in more or "#exercise-question12" in more
+    index_links = re.findall(r'href="[^"]*#(index-[^"]+)"', more)
+    assert index_links and all(link in ids for link in index_links), (index_links, ids)
+    assert ">clip.mp4</a>" in home

@@ -228,7 +228,8 @@ def r_image(node, ctx):
     suffix = "." + url.rsplit(".", 1)[-1].lower() if "." in url.rsplit("/", 1)[-1] else ""
     if suffix in VIDEO_TYPES:
         return (f'<video{attrs(node, "video")} controls preload="metadata" title="{esc(node.get("alt", ""))}">'
-                f'<source src="{esc(src)}" type="{VIDEO_TYPES[suffix]}"><a href="{esc(src)}">{esc(url)}</a></video>')
+                f'<source src="{esc(src)}" type="{VIDEO_TYPES[suffix]}"><a href="{esc(src)}">'
+                f'{esc(node.get("urlSource") or url)}</a></video>')  # mystmd's name of its copy is per folder
     size = "".join(f' {k}="{esc(node[k])}"' for k in ("width", "height") if node.get(k))
     style = f' style="width: {esc(node["width"])}"' if node.get("width") and "%" in str(node["width"]) else ""
     return f'<img{attrs(node, "image")} src="{esc(src)}" alt="{esc(node.get("alt", ""))}"{size}{style} loading="lazy">'

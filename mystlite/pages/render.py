@@ -88,11 +88,13 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
 
         return url
 
-    for entry in [e for e in nav if e.slug]:
-        content_file = site_dir / "content" / f"{entry.slug}.json"
-        if not content_file.is_file():
-            continue
-        content = json.loads(content_file.read_text())
+    texts = {entry.slug: (site_dir / "content" / f"{entry.slug}.json").read_text() for entry in nav
+             if entry.slug and (site_dir / "content" / f"{entry.slug}.json").is_file()}
+    texts = stable_labels(texts)
+    demos = {source: json.loads(text) for source, text in  # `{myst}` demos are parsed by mystmd too
+             stable_labels({source: json.dumps(mdast) for source, mdast in sorted(demos.items())}).items()}
+    for entry in [e for e in nav if e.slug in texts]:
+        content = json.loads(texts[entry.slug])
         rel_root = rel_root_of(entry.path, index_path)
         asset = asset_url(rel_root)
         cite = (content.get("references") or {}).get("cite") or {}
@@ -149,6 +151,31 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
         if (public / rel).is_file():
             site.files[f"build/{name}"] = public / rel
     return site
+
+
+# mystmd labels an unlabeled numbered exercise and an index entry `exercise-`/`index-` + a random id (a letter
+# and 9 letters or digits): every build, a clean one as much as an incremental one, gave other anchors
+RANDOM_LABEL = re.compile(r'"label":\s*"(?P<label>(?:exercise|index)-[A-Za-z][A-Za-z0-9]{9})"')
+
+
+def stable_labels(texts: dict[str, str]) -> dict[str, str]:
+    """The pages' JSON (by slug, in nav order) with mystmd's random labels replaced by names from the page that
+    first has each and its place there, in every page that refers to it. Only a label with a capital or a digit
+    before a letter is taken for random: an author's own (`exercise-summation`, `exercise-question12`) stays."""
+    import hashlib
+
+    names: dict[str, str] = {}
+    for slug, text in texts.items():
+        for match in RANDOM_LABEL.finditer(text):
+            label = match["label"]
+            prefix, rest = label.split("-", 1)
+            if label.lower() not in names and re.search(r"[A-Z]|[0-9][a-z]", rest):  # mystmd's, not an author's
+                digest = hashlib.sha256(f"{slug}\n{len(names)}".encode()).hexdigest()[:10]
+                names[label.lower()] = f"{prefix}-{digest}"
+    if not names:
+        return texts
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b", re.IGNORECASE)
+    return {slug: pattern.sub(lambda m: names[m[0].lower()], text) for slug, text in texts.items()}
 
 
 def content_names(public: Path) -> Callable[[str], str]:
