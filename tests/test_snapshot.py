@@ -70,6 +70,20 @@ def test_pages_start_python_from_the_snapshot_with_fresh_randomness(built_sample
 
 
 @pytest.mark.browser
+def test_can_run_sync_never_promises_what_the_snapshot_cannot_do(built_sample, serve, offline_page):
+    """The snapshot keeps the run_sync Python started with under node (a stub: no stack switching there).
+    Whatever can_run_sync() says must hold, or urllib3 and requests fail instead of taking their other way."""
+    served = serve(built_sample.output)
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("stats/"))
+    set_code(page, 0, "import js\nfrom pyodide.ffi import can_run_sync, run_sync\n"
+                      "print('truthful', run_sync(js.Promise.resolve(5)) == 5 if can_run_sync() else True)")
+    assert run_cell(page, 0) == "truthful True"
+    assert any(u.endswith(".snapshot.gz") for u in browser.requests)
+
+
+@pytest.mark.browser
 def test_an_idle_page_warms_python_up_once_without_touching_the_readers_namespace(built_sample, serve,
                                                                                   offline_page):
     """After a start from the snapshot the worker runs the kernel's warm-up while idle (so that V8 keeps the

@@ -93,6 +93,28 @@ class DisplayHandle:
 _NO_INPUT, _INTERRUPTED = 0, 1  # what the worker's read_input returns instead of an answer
 
 
+def _truthful_can_run_sync():
+    """pyodide picks run_sync's implementation when Python starts, and the start-up snapshot (made under node,
+    which has no stack switching) keeps the stub that only raises, while can_run_sync() still says True in a
+    browser that has it. urllib3 (so requests) and pyodide's event loop trust can_run_sync(): made to say
+    False, they take their other way (a synchronous request in this worker) instead of failing."""
+    import pyodide.ffi
+
+    try:
+        pyodide.ffi.run_sync(None)
+    except RuntimeError as err:
+        if "stack switching not supported" not in str(err):
+            return
+    except BaseException:  # the real run_sync: None is not awaitable
+        return
+    never = lambda: False  # noqa: E731
+    pyodide.ffi.can_run_sync = never
+    for name in ("pyodide.webloop", "_pyodide_core"):
+        module = sys.modules.get(name)
+        if module is not None and hasattr(module, "can_run_sync"):
+            module.can_run_sync = never
+
+
 class Runner:
     def __init__(self, send, read_input):
         self.send = send
@@ -107,6 +129,7 @@ class Runner:
                           "update_display": self.update_display, "clear_output": self.clear_output}
         self.widgets = None  # PageWidgets, once a cell uses ipywidgets or anywidget
         self.not_downloaded = ""  # packages the worker could not download for this cell, which it said
+        _truthful_can_run_sync()
 
     def input(self, prompt="", password=False):
         """input() and getpass(): a box in the cell; Python waits for the reader's answer."""
