@@ -19,6 +19,12 @@ from mystlite.site import build_site
 
 pytestmark = pytest.mark.build
 
+
+def cli_build(root: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess:
+    """`mystlite build ROOT` as a user runs it, from the folder above the project."""
+    return subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir", str(cache), *extra],
+                          capture_output=True, text=True, cwd=root.parent)
+
 EVERYTHING = textwrap.dedent(r"""
     ---
     title: Everything
@@ -183,17 +189,13 @@ def test_mystmd_errors_fail_only_where_myst_build_fails_or_with_strict(tmp_path,
     page.write_text(page.read_text() + "\n```{nonsense}\nbody of the unknown directive\n```\n")
     line = page.read_text().splitlines().index("```{nonsense}") + 1
 
-    def cli_build(*extra: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir",
-                               str(download_cache), *extra], capture_output=True, text=True, cwd=tmp_path)
-
-    strict = cli_build("--strict")  # every mystmd problem is fatal, and the output stays as it was
+    strict = cli_build(root, download_cache, "--strict")  # every mystmd problem is fatal; the output stays
     before = {p.relative_to(site.output): p.read_bytes() for p in site.output.rglob("*") if p.is_file()}
     assert strict.returncode == 1 and "Traceback" not in strict.stderr
     assert f"error: sample_site/about.md:{line}: unknown directive: nonsense" in strict.stderr
     assert {p.relative_to(site.output): p.read_bytes() for p in site.output.rglob("*") if p.is_file()} == before
 
-    relaxed = cli_build()  # `myst build` itself succeeds here, and so does mystlite, saying what mystmd said
+    relaxed = cli_build(root, download_cache)  # `myst build` succeeds here, and so does mystlite, saying why
     assert relaxed.returncode == 0, relaxed.stderr
     assert (f"warning: sample_site/about.md:{line}: unknown directive: nonsense (mystmd error, not fatal)"
             in relaxed.stderr)
@@ -203,8 +205,7 @@ def test_mystmd_errors_fail_only_where_myst_build_fails_or_with_strict(tmp_path,
 def test_invalid_notebook_json_is_one_line(tmp_path, download_cache):
     root = copy_sample(tmp_path)
     (root / "notebooks" / "explore.ipynb").write_text("{ not json")
-    result = subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir", str(download_cache)],
-                            capture_output=True, text=True, cwd=tmp_path)
+    result = cli_build(root, download_cache)
     assert result.returncode == 1
     errors = [l for l in result.stderr.splitlines() if l.startswith("error")]
     assert errors == ["error: sample_site/notebooks/explore.ipynb:1: invalid notebook JSON: Expecting property name "
@@ -394,8 +395,7 @@ def test_remote_images_that_cannot_be_downloaded_are_said_once(tmp_path, downloa
     logo = "https://logo.invalid/brand.svg"
     for name in ("index.md", "other.md"):
         (root / name).write_text(f"# {name}\n\n![the logo]({logo})\n")
-    result = subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir", str(download_cache)],
-                            capture_output=True, text=True, cwd=tmp_path)
+    result = cli_build(root, download_cache)
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     about_images = [line for line in warnings if "image" in line]
@@ -440,8 +440,7 @@ def test_a_remote_plugin_is_fetched_once_and_works_offline_after(tmp_path, downl
     (root / "index.md").write_text("# Plugins\n\nThey say {shout}`hello from afar`.\n")
 
     def build() -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir",
-                               str(download_cache)], capture_output=True, text=True, cwd=tmp_path)
+        return cli_build(root, download_cache)
 
     page = root / "_build" / "html" / "index.html"
     first = build()
@@ -479,8 +478,7 @@ def test_a_plugin_that_stops_mystmd_is_named_as_the_error(tmp_path, download_cac
         "    throw new Error('Error loading things from a server'); } } }] };\n")
 
     def build() -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "mystlite", "build", str(root), "--cache-dir",
-                               str(download_cache)], capture_output=True, text=True, cwd=tmp_path)
+        return cli_build(root, download_cache)
 
     assert build().returncode == 0
     before = (root / "_build" / "html" / "index.html").read_bytes()
