@@ -231,13 +231,19 @@ function missingImports(code) {
 
 const packageKey = (name) => name.toLowerCase().replace(/[-_.]+/g, "-");
 
+let lockIndex = null; // the lock's packages by packageKey, and the package of each import name: made once
+
 function lockedPackages(code) {
   // the lock's packages that the code's imports name, with all they depend on, by packageKey; null if unknown
   try {
-    const packages = Object.fromEntries(Object.entries(pyodide.lockfile.packages)
-      .map(([name, info]) => [packageKey(name), info]));
-    const byImport = new Map();
-    for (const [key, info] of Object.entries(packages)) for (const name of info.imports || []) byImport.set(name, key);
+    if (!lockIndex) {
+      const packages = Object.fromEntries(Object.entries(pyodide.lockfile.packages)
+        .map(([name, info]) => [packageKey(name), info]));
+      const byImport = new Map();
+      for (const [key, info] of Object.entries(packages)) for (const name of info.imports || []) byImport.set(name, key);
+      lockIndex = { packages, byImport };
+    }
+    const { packages, byImport } = lockIndex;
     const todo = pyodide.pyodide_py.code.find_imports(code).toJs().map((name) => byImport.get(name)).filter(Boolean);
     const found = new Map();
     while (todo.length) {
@@ -277,10 +283,13 @@ async function run({ id, code }) {
   try {
     // what the cell needs and pyodide lacks, by name: pyodide would not try again a dependency that failed
     // while the package that needs it loaded (the page's background loads), nor see a missing one from imports
-    const wanted = needed ? notLoaded(needed) : [];
-    if (wanted.length) await pyodide.loadPackage(wanted, callbacks);
-    if (missingImports(code).length) await pyodide.loadPackagesFromImports(code, callbacks);
-    failed = needed ? notLoaded(needed) : [];
+    if (needed) {
+      const wanted = notLoaded(needed);
+      if (wanted.length) await pyodide.loadPackage(wanted, callbacks);
+      failed = notLoaded(needed);
+    } else if (missingImports(code).length) {  // the lock unreadable: pyodide's own way
+      await pyodide.loadPackagesFromImports(code, callbacks);
+    }
   } catch (error) {
     post({ type: "stream", id, name: "stderr", text: `Could not load a package: ${error.message}\n` });
   }
