@@ -102,3 +102,35 @@ def test_the_solution_waits_unless_the_reader_asks(built_sample, serve, offline_
     assert "ordered = sorted(values)" in solution.inner_text()
     page.screenshot(path=str(tmp_path / "practice.png"), full_page=True)  # for a look by eye
     browser.assert_offline()
+
+
+def test_run_all_judges_the_starting_code_not_the_solution(built_sample, serve, offline_page):
+    """Run all runs the exercise's cells and then its check, in page order, and never the folded solution's
+    cells; a solution the reader ran by hand is not what the check judges either."""
+    served = serve(built_sample.output)
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("practice/"))
+    page.locator(".compute-bar .run-all").click()
+    assert verdict(page) == "✗ median([3, 1, 2]) should be 2: sort the values first"
+    page.wait_for_function("!document.querySelector('.cell.running')", timeout=TIMEOUT)
+    solution_cell = page.locator(".solution .cell")
+    assert solution_cell.count() == 1
+    assert solution_cell.locator(".cell-count").inner_text().strip() == ""  # Run all left it alone
+    assert solution_cell.locator(".cell-outputs").inner_text().strip() == ""
+
+    # the reader opens the solution and runs it, then runs the untouched exercise: still not solved
+    page.get_by_role("button", name="Show anyway").click()
+    solution_cell.locator(".run-cell").click()
+    solution_cell.locator(".cell-count").filter(has_text="[").wait_for(timeout=TIMEOUT)
+    page.wait_for_function("!document.querySelector('.cell.running')", timeout=TIMEOUT)
+    # an answer that defines nothing is judged without the solution's median (Run all's run of the starting
+    # code bound it first, so a fresh Python: Restart)
+    page.locator(".compute-bar .restart").click()
+    page.locator(".compute-status").filter(has_text="Ready").wait_for(timeout=TIMEOUT)
+    solution_cell.locator(".run-cell").click()
+    solution_cell.locator(".cell-count").filter(has_text="[1]").wait_for(timeout=TIMEOUT)
+    assert run_exercise(page, "# not yet\n") == "✗ NameError: name 'median' is not defined"
+    assert "solved" not in page.locator(".exercise .exercise-attempts").inner_text()
+    assert run_exercise(page, RIGHT) == "✓ Correct"
+    browser.assert_offline()

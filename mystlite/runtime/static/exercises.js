@@ -43,11 +43,7 @@ export function setupExercises({ checksUrl, solutionAfter, check }) {
     };
     showState();
 
-    cells[cells.length - 1].addEventListener("mystlite:ran", async (event) => {
-      if (event.detail.failed) {  // the reader's own error shows as a traceback in the cell
-        feedback.replaceChildren();
-        return;
-      }
+    const judge = async () => {
       feedback.replaceChildren(el("span", { class: "exercise-checking" }, "Checking…"));
       const code = (await loadChecks())[box.dataset.check];
       const reply = code ? await check(code) : null;
@@ -67,6 +63,14 @@ export function setupExercises({ checksUrl, solutionAfter, check }) {
           : `${reply.ename}: ${reply.message}`;
         feedback.replaceChildren(el("span", { class: "exercise-fail" }, `✗ ${why}`));
       }
+    };
+    cells[cells.length - 1].addEventListener("mystlite:ran", (event) => {
+      if (event.detail.failed) {  // the reader's own error shows as a traceback in the cell
+        feedback.replaceChildren();
+        return;
+      }
+      // Run all goes on only after the check: it judges the exercise's cells, not the cells after them
+      event.detail.waitUntil(judge());
     });
 
     box.querySelector(".reset-exercise")?.addEventListener("click", () => {

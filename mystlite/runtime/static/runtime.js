@@ -198,7 +198,8 @@ function runCell(cell) {
   cell.classList.remove("not-run");
   cell.querySelector(".cell-count").textContent = "[*]";
   stop.hidden = false;
-  worker.postMessage({ type: "run", id, code: sourceOf(cell) });
+  // a solution's names are kept apart from the reader's, so that an exercise's check never judges them
+  worker.postMessage({ type: "run", id, code: sourceOf(cell), solution: Boolean(cell.closest(".solution")) });
   showProgress();
   return id;
 }
@@ -608,7 +609,11 @@ function startWorker() {
         pending.delete(data.id);
         const failed = states.get(data.id)?.failed;
         states.delete(data.id);
-        cell.dispatchEvent(new CustomEvent("mystlite:ran", { bubbles: true, detail: { failed: Boolean(failed) } }));
+        // what listens (an exercise's check) may hold Run all until it is done, so that it runs in page order
+        const holds = [];
+        cell.dispatchEvent(new CustomEvent("mystlite:ran", {
+          bubbles: true, detail: { failed: Boolean(failed), waitUntil: (promise) => holds.push(promise) },
+        }));
         if (failed) {
           setStatus(`Error in cell ${cells.indexOf(cell) + 1}`, "error");
           stopRunAll(cell);
@@ -617,7 +622,12 @@ function startWorker() {
         } else {
           setStatus("Ready", "ready");
         }
-        advanceRunAll();
+        if (holds.length) {
+          runAllHeld += 1;
+          Promise.allSettled(holds).then(() => { runAllHeld -= 1; advanceRunAll(); });
+        } else {
+          advanceRunAll();
+        }
         break;
       }
     }
@@ -632,6 +642,7 @@ function startWorker() {
     drive: page.drive ? { index: new URL(page.drive, root).href, files: new URL("lite/files/", root).href } : null,
     cwd: "/drive/" + notebook.split("/").slice(0, -1).join("/"),
     packages: page.packages || [],
+    unavailable: page.unavailable || {},
     warmUp: needsWarmUp(),
     page: notebook,
     interruptBuffer,
@@ -658,10 +669,12 @@ function restartWorker() {
 }
 
 // Run all: one cell after the other; the first error stops it, as in Jupyter, and the rest are marked not run.
+// An exercise's solution is not run: the reader opens it and runs it.
 let runAllQueue = [];
+let runAllHeld = 0; // exercise checks still running: the next cell waits for them
 
 function advanceRunAll() {
-  if (!runAllQueue.length || pending.size) return;
+  if (!runAllQueue.length || pending.size || runAllHeld) return;
   runCell(runAllQueue.shift());
 }
 
@@ -681,7 +694,7 @@ const download = bar.querySelector(".download-notebook");
 if (download && page.notebook) download.addEventListener("click", () => downloadNotebook());
 
 runAll.addEventListener("click", () => {
-  runAllQueue = cells.slice();
+  runAllQueue = cells.filter((cell) => !cell.closest(".solution"));
   for (const cell of runAllQueue) cell.querySelector(".cell-count").textContent = "[ ]";
   advanceRunAll();
 });
