@@ -64,6 +64,9 @@ class Reporter:
         self.console.print(f"[bold green]built[/] {site.output} in {seconds:.1f}s: {', '.join(parts)}, "
                            f"{size:.1f} MB. Preview: mystlite serve {site.project.root}", highlight=False)
         if site.lite is not None:
+            origins = package_origins_line(site.package_origins)
+            if origins:
+                self.console.print(origins, markup=False, highlight=False)
             self.console.print("offline: yes" if site.offline else f"offline: no — {site.offline_note}",
                                markup=False, highlight=False)
 
@@ -84,3 +87,22 @@ class Reporter:
             self.warn(message)
         for message in config.diagnostics.errors:
             self.error(message)
+
+
+def package_origins_line(origins: dict[str, str]) -> str:
+    """Where the bundled packages came from, pyodide's own counted and the rest named:
+    `packages: 14 from pyodide, 2 from PyPI (attrs, dags), dags-docs built from ../pyproject.toml`."""
+    if not origins:
+        return ""
+    by_origin: dict[str, list[str]] = {}
+    for name, origin in sorted(origins.items()):
+        by_origin.setdefault(origin, []).append(name)
+    parts = []
+    for origin, names in sorted(by_origin.items(), key=lambda item: (item[0] != "pyodide", item[0])):
+        if origin in ("pyodide", "jupyterlite-pyodide-kernel"):
+            parts.append(f"{len(names)} from {origin}")
+        else:
+            shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+            how = origin if origin.startswith("built from") else f"from {origin}"
+            parts.append(f"{shown} {how}")
+    return "packages: " + "; ".join(parts)

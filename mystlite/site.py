@@ -39,6 +39,8 @@ class LitePart:
     executed: Any = None  # the build-time run of the compute pages (mystlite.execute.Executed), with --execute
     widget_wheels: dict[str, Path] = field(default_factory=dict)  # widget packages' wheels (their front ends)
     snapshot: str | None = None  # site path of Python's start-up snapshot, which the pages restore
+    unavailable: dict[str, str] = field(default_factory=dict)  # module -> why the site has no build of it
+    origins: dict[str, str] = field(default_factory=dict)  # bundled package -> where it came from
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Site:
     pages_executed: int = 0  # pages run in pyodide by this build (not taken from the execution cache)
     execute_problems: list[str] = field(default_factory=list)  # cells that failed or timed out at build time
     exercise_problems: list[tuple[str, str]] = field(default_factory=list)  # (where, what) of checked exercises
+    package_origins: dict[str, str] = field(default_factory=dict)  # bundled package -> where it came from
 
 
 def load_checked(project_dir: Path, reporter: Reporter) -> Project:
@@ -114,7 +117,8 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
         executed = lite.executed
         pages = finish_pages(pages_run, work, lite.notebooks,
                              lambda page, **extra: page_data(config, page, lite.notebooks, lite.page_packages,
-                                                             snapshot=lite.snapshot, **extra),
+                                                             snapshot=lite.snapshot, unavailable=lite.unavailable,
+                                                             **extra),
                              resolve_cache_dir(cache_dir), executed and executed.outputs(), lite.page_packages,
                              lite.widget_wheels)
     finally:
@@ -127,7 +131,7 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
     lite_folder = output / "lite" if "lite" in parts else None
     return Site(project, output, lite_folder, changed, lite.offline, lite.tasks_run, lite.offline_note,
                 executed.ran if executed else 0, executed.problems if executed else [],
-                executed.exercise_problems if executed else [])
+                executed.exercise_problems if executed else [], lite.origins)
 
 
 def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir: Path | None,
@@ -146,9 +150,13 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
                        if file == path or not is_skipped(file.relative_to(path))]
         dist = prepare_distribution(config.options, config.file, resolve_cache_dir(cache_dir), reporter,
                                     lambda index: config.where(("mystlite", "packages", index)),
-                                    scan_site(project, contents_py))
-        lite.offline, lite.offline_note = offline_truth(dist, reporter, offline_required)
+                                    scan_site(project, contents_py),
+                                    lambda index: config.where(("mystlite", "wheels", index)))
+        lite.offline, lite.offline_note = offline_truth(dist, reporter, offline_required, strict)
         lite.page_packages = dist.needs.page_packages if dist.needs else {}
+        lite.unavailable = {module: item.message.split(": ", 1)[-1] if item.where else item.message
+                            for item in dist.unavailable for module in item.modules}
+        lite.origins = dist.origins
         lite.widget_wheels = dist.labextension_wheels
         run_pages = StagedExecution(project, work, reporter, strict) if execute else None
         with reporter.step("JupyterLite bundle"):
@@ -204,14 +212,18 @@ class StagedExecution:
         self.result = executed
 
 
-def offline_truth(dist, reporter: Reporter, offline_required: bool) -> tuple[bool, str]:
+def offline_truth(dist, reporter: Reporter, offline_required: bool, strict: bool = False) -> tuple[bool, str]:
     """Whether readers need the network, and why: imports nothing provides, packages that could not be
-    bundled. With `--offline` each of these is an error instead of a warning."""
-    def say(message: str) -> None:
-        if offline_required:
-            raise MystliteError(message, hint="--offline makes the site fail to build rather than need the network")
+    bundled. With `--offline` each of these is an error instead of a warning; packages with no build for the
+    browser at all are errors under `--strict` too."""
+    def say(message: str, fatal: bool = False) -> None:
+        if offline_required or fatal:
+            raise MystliteError(message, hint="--offline makes the site fail to build rather than need the network"
+                                if offline_required else "--strict makes a package the site cannot have fatal")
         reporter.warn(message)
 
+    for item in dist.unavailable:
+        say(item.message, strict)
     needs = dist.needs
     for module, places in sorted((needs.unknown if needs else {}).items()):
         more = f" (and {len(places) - 1} more places)" if len(places) > 1 else ""
@@ -248,13 +260,22 @@ def external_inputs(config) -> list[Path]:
     paths = [*options.wheels, *options.contents, *config.doc.sources]
     if options.pyodide.mode == "distribution" and "://" not in (options.pyodide.location or ""):
         paths.append(Path(options.pyodide.location))
+    if config.lite:  # the package the project documents is built into the site when its code imports it
+        from .pyodide.local_package import find_local_package
+
+        package = find_local_package(config.root)
+        if package is not None:
+            paths += [path for path in (package.root / name for name in ("pyproject.toml", "setup.py", "setup.cfg"))
+                      if path.is_file()] + list(package.sources)
     return sorted({p for p in paths if config.root not in Path(p).resolve().parents})
 
 
 def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[str]] | None = None,
-              checks: str | None = None, snapshot: str | None = None) -> str:
+              checks: str | None = None, snapshot: str | None = None,
+              unavailable: dict[str, str] | None = None) -> str:
     """What the in-page runtime and later connectors read: compute on/off and the (secret-free) jupyter config.
-    `checks`: the site path of the page's exercise checks; `snapshot`: of Python's start-up snapshot."""
+    `checks`: the site path of the page's exercise checks; `snapshot`: of Python's start-up snapshot;
+    `unavailable`: module -> why the site has no build of it, said in a cell whose import fails."""
     from .runtime import DRIVE_INDEX
 
     if config.jupyter is None:
@@ -269,6 +290,8 @@ def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[
             data["packages"] = packages[page.path]
         if snapshot:
             data["snapshot"] = snapshot
+        if unavailable:
+            data["unavailable"] = unavailable
         if checks:
             data["checks"] = checks
             if config.options.solution_after:

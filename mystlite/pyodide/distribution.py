@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 import tarfile
@@ -54,6 +55,8 @@ class Distribution:
     online_reasons: dict[str, list[str]] = field(default_factory=dict)  # online package -> places needing it
     fetch_failures: dict[str, str] = field(default_factory=dict)  # package -> why it could not be bundled
     labextension_wheels: dict[str, Path] = field(default_factory=dict)  # widget wheels whose labextension ships
+    unavailable: list["Unavailable"] = field(default_factory=list)  # packages no build of which could be had
+    origins: dict[str, str] = field(default_factory=dict)  # bundled package -> where it came from
 
     @property
     def offline(self) -> bool:
@@ -72,11 +75,12 @@ def kernel_extension_dir() -> Path:
                         hint="reinstall mystlite: pip install --force-reinstall jupyterlite-pyodide-kernel")
 
 
-def custom_wheel_files(options: Options, config_file: Path, abi: str) -> list[WheelInfo]:
+def custom_wheel_files(options: Options, config_file: Path, abi: str,
+                       wheel_where: Callable[[int], Where] | None = None) -> list[WheelInfo]:
     """The project's wheels, each checked: present, a real zip, and loadable by this pyodide."""
     found: list[WheelInfo] = []
     for index, path in enumerate(options.wheels):
-        where = Where(config_file)
+        where = wheel_where(index) if wheel_where else Where(config_file)
         if path.is_dir():
             files = sorted(path.glob("*.whl"))
         elif path.exists():
@@ -92,18 +96,22 @@ def custom_wheel_files(options: Options, config_file: Path, abi: str) -> list[Wh
                 raise MystliteError(f"{wheel.name} {problem}", Where(wheel))
             found.append(info)
     names = [w.name for w in found]
-    for name in set(names):
+    for name in sorted(set(names)):
         if names.count(name) > 1:
-            raise MystliteError(f"two custom wheels of {name} were given; keep one", Where(config_file),
+            raise MystliteError(f"two custom wheels of {name} were given; keep one",
+                                wheel_where(len(options.wheels) - 1) if wheel_where else Where(config_file),
                                 "mystlite.wheels")
     return found
 
 
 def prepare_distribution(options: Options, config_file: Path, cache: Path, reporter: Reporter,
                          package_where: Callable[[int], Where] | None = None,
-                         site_imports: SiteImports | None = None) -> Distribution:
-    """`package_where(i)` is where mystlite.packages[i] is written, for messages. `site_imports` is what the
-    site's code imports: each import that pyodide's lock can satisfy is bundled with its closure."""
+                         site_imports: SiteImports | None = None,
+                         wheel_where: Callable[[int], Where] | None = None) -> Distribution:
+    """`package_where(i)` and `wheel_where(i)` are where mystlite.packages[i] and mystlite.wheels[i] are
+    written, for messages. `site_imports` is what the site's code imports: each import that pyodide's lock can
+    satisfy is bundled with its closure; one it cannot is looked for on PyPI and in the package the project
+    documents. A package that cannot be had at all is left out and said (Distribution.unavailable)."""
     source = options.pyodide
     if source.mode == "cdn":
         custom = custom_wheel_files(options, config_file, abi="")
@@ -117,7 +125,7 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
         core = dist_dir
     base_lock = json.loads((core / "pyodide-lock.json").read_text())
     abi = base_lock.get("info", {}).get("abi_version", "")
-    custom = custom_wheel_files(options, config_file, abi)
+    custom = custom_wheel_files(options, config_file, abi, wheel_where)
     resolver = LockResolver(base_lock, dist_dir, WheelCache(cache), reporter)
     site_imports = site_imports or SiteImports()
     modules = {use.module for use in site_imports.uses}
@@ -125,9 +133,13 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
     for wheel in sorted(kernel_extension_dir().glob("static/pypi/*.whl")):
         # the kernel's empty widgetsnbextension stands in for the classic notebook's files, with widgets only
         if not wheel.name.startswith("widgetsnbextension") or (widgets and "-4.0." in wheel.name):
-            resolver.add_local(read_wheel(wheel))
+            resolver.add_local(read_wheel(wheel), "jupyterlite-pyodide-kernel")
     for info in custom:
-        resolver.add_local(info)
+        resolver.add_local(info, "mystlite.wheels")
+    documented = documented_package(config_file.parent, modules, custom, cache, reporter)
+    if documented is not None:
+        custom.append(documented[0])
+        resolver.add_local(*documented)
     declared = [Requirement(text) for text in options.packages]
     needs = site_needs(site_imports, base_lock, custom, {name: canonicalize_name(name) for name in widgets})
     from_code = [Requirement(text) for text, _ in needs.requirements if _valid(text)]
@@ -135,13 +147,20 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
         for name in needs.packages:  # compiled packages from PyPI (PEP 783 wheels) before pyodide's own
             if resolver.needs_compiled(name):
                 resolver.try_pypi_wasm(name)
-        try:
-            resolver.resolve([Requirement(n) for n in STARTUP] + declared + from_code +
-                             widget_requirements(widgets) +
-                             [Requirement(name) for name in needs.packages if name not in widgets] +
-                             [Requirement(info.name) for info in custom])
-        except PackageNotFound as err:
-            raise _name_the_package(err, declared, resolver, package_where) from None
+        found = look_up_unknown_imports(needs, resolver, config_file.parent)
+        resolver.resolve([Requirement(n) for n in STARTUP] + declared + from_code +
+                         widget_requirements(widgets) +
+                         [Requirement(name) for name in needs.packages if name not in widgets] +
+                         [Requirement(info.name) for info in custom] + [Requirement(name) for name in found])
+    for index, req in enumerate(declared):  # the author's own line names a package that does not exist
+        if canonicalize_name(req.name) in resolver.unavailable:
+            err = PackageNotFound(str(req))
+            raise MystliteError(err.message, package_where(index) if package_where else None,
+                                f"mystlite.packages[{index}]", err.hint)
+    unavailable = explain_unavailable(resolver, needs, declared, package_where)
+    bundled = {module: name for name, entry in resolver.entries.items() for module in entry.get("imports") or []}
+    for module in [m for m in needs.unknown if m in bundled]:  # a %pip install or a dependency brought it
+        needs.packages.setdefault(bundled[module], []).extend(needs.unknown.pop(module))
     preload = list(STARTUP) + [canonicalize_name(r.name) for r in declared]
     stdlib = compiled_stdlib(core, cache, reporter)
     online = {name: needs.packages.get(name) or needs.packages_needing(name, resolver) for name in resolver.online}
@@ -151,7 +170,8 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
     return Distribution(source.mode, PYODIDE_VERSION, core, stdlib, resolver.lock(), resolver.files(), preload,
                         custom, resolver.online, needs=needs, online_reasons=online,
                         fetch_failures=resolver.failures,
-                        labextension_wheels={k: v for k, v in extensions.items() if v is not None})
+                        labextension_wheels={k: v for k, v in extensions.items() if v is not None},
+                        unavailable=unavailable, origins=dict(resolver.origins))
 
 
 def plotly_extension_wheel(cache: WheelCache, reporter: Reporter) -> Path | None:
@@ -211,24 +231,104 @@ def site_needs(imports: SiteImports, base_lock: dict, custom: list[WheelInfo],
     return needs
 
 
+@dataclass(frozen=True)
+class Unavailable:
+    """A package the site's code needs that has no build for the browser: left out, and said."""
+
+    package: str  # what has no build (numba)
+    needed_by: str  # the package that wants it (quantecon), or the package itself when the code imports it
+    where: str  # the first place that imports what needs it ("lecture.md:14"), or "" when none is known
+    modules: tuple[str, ...]  # the imports that will fail: the missing package's and its importer's
+
+    @property
+    def message(self) -> str:
+        place = f"{self.where}: " if self.where else ""
+        if self.needed_by == self.package:
+            return (f"{place}{self.package} has no pure-Python or wasm build for the browser's Python: cells "
+                    f"importing it will fail")
+        return (f"{place}{self.needed_by} needs {self.package}, which has no wasm build: cells importing "
+                f"{self.needed_by} will fail")
+
+
+def explain_unavailable(resolver: "LockResolver", needs: "SiteNeeds", declared: list[Requirement],
+                        package_where: Callable[[int], Where] | None) -> list[Unavailable]:
+    """Each package left out, with the top-level package the site asked for that needs it and where."""
+    places: dict[str, str] = {}
+    for text, where in needs.requirements:
+        if _valid(text):
+            places.setdefault(canonicalize_name(Requirement(text).name), where)
+    for name, where in needs.packages.items():
+        places.setdefault(name, where[0])
+    for index, req in enumerate(declared):
+        places.setdefault(canonicalize_name(req.name),
+                          str(package_where(index)) + f": mystlite.packages[{index}]" if package_where else "")
+    found = []
+    for name, needed_by in sorted(resolver.unavailable.items()):
+        chain = [name]
+        while needed_by in resolver.needed_by or needed_by in resolver.entries:
+            chain.append(needed_by)
+            parent = resolver.needed_by.get(needed_by)
+            if parent is None or parent in chain:
+                break
+            needed_by = parent
+        top = chain[-1] if chain[-1] != "the site" else name
+        modules = {name.replace("-", "_")}
+        for member in chain:
+            entry = resolver.entries.get(member) or {}
+            modules.update(entry.get("imports") or [member.replace("-", "_")])
+        found.append(Unavailable(name, top, places.get(top, ""), tuple(sorted(modules))))
+    return found
+
+
+def documented_package(project_root: Path, modules: set[str], custom: list[WheelInfo], cache: Path,
+                       reporter: Reporter) -> tuple[WheelInfo, str] | None:
+    """The package whose repository holds the project, built into a wheel, when the site's code imports it and
+    mystlite.wheels does not already give it; with where it came from, for the summary."""
+    from .local_package import build_local_wheel, find_local_package
+
+    package = find_local_package(project_root)
+    if package is None or not modules.intersection(package.imports):
+        return None
+    if any(info.name == package.name or set(info.imports) & set(package.imports) for info in custom):
+        return None
+    info = build_local_wheel(package, cache, reporter)
+    if info is None:
+        return None
+    return info, f"built from {os.path.relpath(package.pyproject, project_root)}"
+
+
+def look_up_unknown_imports(needs: "SiteNeeds", resolver: "LockResolver", project_root: Path) -> list[str]:
+    """Imports that no lock or wheel provides, looked for on PyPI: under their own name, then under the
+    distributions that the documented package's pyproject.toml names (itself and its dependencies). Those found
+    move from needs.unknown to needs.packages; returns their package names."""
+    from .local_package import find_local_package
+
+    package = find_local_package(project_root) if needs.unknown else None
+    declared = [package.name, *package.dependencies] if package is not None else []
+    found = []
+    for module in sorted(needs.unknown):
+        wheel = resolver.cache.providing(module, [module, *declared], resolver.reporter)
+        if wheel is None:
+            continue
+        info = read_wheel(wheel)
+        if info.name not in resolver.local:
+            resolver.add_local(info, "PyPI")
+        found.append(info.name)
+        places = needs.unknown.pop(module)
+        needs.packages.setdefault(info.name, []).extend(places)
+        for place in places:
+            page = needs.page_packages.setdefault(place.split(":")[0], [])
+            if info.name not in page:
+                page.append(info.name)
+    return found
+
+
 def _valid(text: str) -> bool:
     try:
         Requirement(text)
         return True
     except Exception:
         return False
-
-
-def _name_the_package(err: PackageNotFound, declared: list[Requirement], resolver: "LockResolver",
-                      package_where: Callable[[int], Where] | None) -> MystliteError:
-    """The missing package as the author wrote it (myst.yml:line mystlite.packages[i]), or what needed it."""
-    name = canonicalize_name(Requirement(err.requirement).name)
-    for index, req in enumerate(declared):
-        if canonicalize_name(req.name) == name:
-            return MystliteError(err.message, package_where(index) if package_where else None,
-                                 f"mystlite.packages[{index}]", err.hint)
-    needed_by = resolver.needed_by.get(name)
-    return MystliteError(f"{err.message} (needed by {needed_by})" if needed_by else err.message, hint=err.hint)
 
 
 class LockResolver:
@@ -243,9 +343,13 @@ class LockResolver:
         self.online: list[str] = []
         self.needed_by: dict[str, str] = {}  # package -> what asked for it, for messages
         self.failures: dict[str, str] = {}  # package -> why it could not be bundled
+        self.unavailable: dict[str, str] = {}  # package with no pure or wasm wheel -> what needs it
+        self.origins: dict[str, str] = {}  # package -> where its wheel came from, for the build summary
+        self.local_origin: dict[str, str] = {}
 
-    def add_local(self, info: WheelInfo) -> None:
+    def add_local(self, info: WheelInfo, origin: str) -> None:
         self.local[info.name] = info
+        self.local_origin[info.name] = origin
 
     def closure(self, name: str) -> set[str]:
         """A lock package and everything it depends on, by the lock's `depends`."""
@@ -273,7 +377,7 @@ class LockResolver:
         for wheel in wheels:
             info = read_wheel(wheel)
             if info.name not in self.local:
-                self.add_local(info)
+                self.add_local(info, "PyPI (wasm)" if not info.pure else "PyPI")
 
     def fetch_from_cdn(self, entry: dict) -> Path | None:
         """One file of pyodide's distribution, per file from its CDN (or $MYSTLITE_PYODIDE_CDN), checked
@@ -292,7 +396,7 @@ class LockResolver:
             next_queue = []
             for req, needed_by in queue:
                 name = canonicalize_name(req.name)
-                if name in self.entries or any(n == name for n, _ in downloads.values()):
+                if name in self.entries or name in self.unavailable or any(n == name for n, _ in downloads.values()):
                     continue
                 if name in self.local:
                     next_queue += self._take_wheel(self.local[name])
@@ -310,11 +414,15 @@ class LockResolver:
                             raise MystliteError(f"{from_dist.name} in the pyodide distribution does not match its "
                                                 f"sha256 in pyodide-lock.json (altered or corrupt)", Where(from_dist))
                         self.entries[name], self.paths[name] = dict(entry), from_dist
+                        self.origins[name] = "pyodide"
                         next_queue += [(Requirement(d), name) for d in entry.get("depends", [])]
                     elif _is_pure(entry["file_name"]):
                         downloads[f"{name}=={entry['version']}"] = (name, needed_by)
+                        self.needed_by.setdefault(name, needed_by)
+                        self.origins[name] = "pyodide"  # the lock's own version, its wheel from PyPI
                     else:  # a compiled pyodide build: per file from pyodide's CDN, verified, else at run time
                         fetched = self.fetch_from_cdn(entry)
+                        self.origins[name] = "pyodide"
                         if fetched is not None:
                             self.entries[name], self.paths[name] = dict(entry), fetched
                         else:
@@ -328,9 +436,10 @@ class LockResolver:
             next_queue += self._download(downloads)
             queue = next_queue
 
-    def _take_wheel(self, info: WheelInfo) -> list[tuple[Requirement, str]]:
+    def _take_wheel(self, info: WheelInfo, origin: str | None = None) -> list[tuple[Requirement, str]]:
         self.entries[info.name] = info.lock_entry()
         self.paths[info.name] = info.path
+        self.origins[info.name] = origin or self.local_origin.get(info.name) or self.origins.get(info.name, "PyPI")
         return [(Requirement(d), info.name) for d in info.requires]
 
     def _download(self, downloads: dict[str, tuple[str, str]]) -> list[tuple[Requirement, str]]:
@@ -343,21 +452,58 @@ class LockResolver:
                 found[text] = cached
             else:
                 missing.append(text)
-        if missing:
-            with self.reporter.step(f"downloading {len(missing)} wheel(s) with pip: {', '.join(missing)}"):
-                fetched = self.cache.download(missing)
+        follow = []
+        while missing:
+            try:
+                with self.reporter.step(f"downloading {len(missing)} wheel(s) with pip: {', '.join(missing)}"):
+                    fetched = self.cache.download(missing)
+            except PackageNotFound as err:
+                # no pure wheel: PyPI's wasm wheels may still have it; else it is left out and said, and
+                # the rest is downloaded without it
+                gone = canonicalize_name(Requirement(err.requirement).name)
+                left = [text for text in missing if canonicalize_name(Requirement(text).name) != gone]
+                if len(left) == len(missing):
+                    raise
+                missing = left
+                follow += self._take_wasm_or_give_up(gone, downloads)
+                continue
             for text, wheel in fetched.items():
                 if "==" not in text:  # an unpinned requirement: remember what it resolved to
                     self.cache.remember(text, wheel)
             found.update(fetched)
-        follow = []
+            break
         for wheel in found.values():
             follow += self._take_wheel(read_wheel(wheel))
         return follow
 
+    def _take_wasm_or_give_up(self, name: str, downloads: dict[str, tuple[str, str]]) -> list[tuple[Requirement,
+                                                                                                   str]]:
+        needed_by = next((by for n, by in downloads.values() if n == name), "the site")
+        abi = self.base_lock.get("info", {}).get("abi_version", "")
+        wheels = self.cache.wasm_closure(name, abi, self.reporter) if abi else []
+        if not wheels:
+            self.unavailable[name] = needed_by
+            return []
+        follow = []
+        for wheel in wheels:
+            info = read_wheel(wheel)
+            if info.name not in self.entries and info.name not in self.local:
+                self.add_local(info, "PyPI (wasm)" if not info.pure else "PyPI")
+            if info.name == name:
+                follow.append((Requirement(name), needed_by))
+        return follow
+
     def lock(self) -> dict:
-        return {"info": self.base_lock.get("info", {}),
-                "packages": {name: self.entries[name] for name in sorted(self.entries)}}
+        """The lock to ship. A dependency that could not be had is not named (pyodide would refuse to load the
+        package that names it, and its import would fail on the package itself instead of the missing one)."""
+        packages = {}
+        for name in sorted(self.entries):
+            entry = self.entries[name]
+            if any(canonicalize_name(dep) in self.unavailable for dep in entry.get("depends") or []):
+                entry = {**entry, "depends": [d for d in entry["depends"]
+                                              if canonicalize_name(d) not in self.unavailable]}
+            packages[name] = entry
+        return {"info": self.base_lock.get("info", {}), "packages": packages}
 
     def files(self) -> list[Path]:
         return [self.paths[name] for name in sorted(self.paths)]

@@ -19,8 +19,18 @@ from ..errors import MystliteError
 from .wheelinfo import PYODIDE_PYTHON, record_problem
 
 NONE_REMEMBERED = 7 * 24 * 3600  # seconds that "PyPI has no wasm wheels of it" is believed without asking
+# a look-up that may well find nothing: a network that does not answer is not asked five times
+LOOKUP = ["--retries", "1", "--timeout", "15"]
 PIP_TARGET = ["--only-binary=:all:", "--no-deps", "--python-version", PYODIDE_PYTHON,
               "--platform", "any", "--implementation", "py", "--abi", "none"]
+
+
+def pypi_said_none(stderr: str) -> bool:
+    """pip's answer that the index has no such wheel (a dependency with no wasm wheel makes its resolution
+    impossible), as against an index that did not answer, or not all of them did: only an answer is kept."""
+    unanswered = ("Retrying", "NewConnectionError", "Max retries", "Could not fetch URL", "timed out")
+    return (any(said in stderr for said in ("No matching distribution found", "ResolutionImpossible"))
+            and not any(said in stderr for said in unanswered))
 
 
 class PackageNotFound(MystliteError):
@@ -97,16 +107,45 @@ class WheelCache:
                   "--abi", "cp" + PYODIDE_PYTHON.replace(".", ""), "--abi", "abi3", "--abi", "none",
                   "--platform", f"pyemscripten_{abi}_wasm32"]
         with reporter.step(f"looking for {requirement} as wasm wheels on PyPI"):
-            result, got = self._pip_download(target, [requirement])
+            result, got = self._pip_download(target + LOOKUP, [requirement])
         if result.returncode != 0:
-            # PyPI's answer that there is none (a dependency with no wasm wheel makes pip's resolution
-            # impossible), as against a network that did not answer: only the answer is remembered
-            if any(said in result.stderr for said in ("No matching distribution found", "ResolutionImpossible")):
+            if pypi_said_none(result.stderr):
                 self.remember(key, [])
                 self.remember(f"{key} none since", int(time.time()))
             return []
         self.remember(key, [wheel.name for wheel in got])
         return got
+
+    def providing(self, module: str, candidates: list[str], reporter) -> Path | None:
+        """A pure wheel that provides `module`, from the first candidate distribution on PyPI that has one (its
+        own name first), or None. Each answer is remembered (that there is none, for NONE_REMEMBERED seconds);
+        a wheel of another name that does not provide the module is not taken."""
+        from .wheelinfo import read_wheel
+
+        for candidate in dict.fromkeys(candidates):
+            key = f"provides:{module}:{canonicalize_name(candidate)}"
+            resolved = read_json(self.resolved_file) or {}
+            remembered = resolved.get(key)
+            if isinstance(remembered, str):
+                cached = self.find(*map(str, parse_wheel_filename(remembered)[:2]))
+                if cached:
+                    return cached
+            asked = resolved.get(f"{key} none since")
+            if remembered == [] and isinstance(asked, (int, float)) and 0 <= time.time() - asked < NONE_REMEMBERED:
+                continue
+            with reporter.step(f"looking for import {module} on PyPI as {candidate}"):
+                result, got = self._pip_download(PIP_TARGET + LOOKUP, [candidate])
+            if result.returncode != 0:
+                if pypi_said_none(result.stderr):
+                    self.remember(key, [])
+                    self.remember(f"{key} none since", int(time.time()))
+                continue
+            if got and module in read_wheel(got[0]).imports:
+                self.remember(key, got[0])
+                return got[0]
+            self.remember(key, [])  # a wheel of that name exists but is some other module's
+            self.remember(f"{key} none since", int(time.time()))
+        return None
 
     def _pip_download(self, target: list[str], requirements: list[str]) -> tuple[subprocess.CompletedProcess,
                                                                                  list[Path]]:

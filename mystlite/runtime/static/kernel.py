@@ -9,6 +9,8 @@ import json
 import linecache
 import os
 import pprint
+import re
+import shlex
 import sys
 import traceback
 import types
@@ -115,6 +117,33 @@ def _truthful_can_run_sync():
             module.can_run_sync = never
 
 
+# IPython's line magics that notebooks carry: `%pip install` runs (micropip installs what the site bundles),
+# `%matplotlib inline` and its kind change nothing here; Python would call them syntax errors
+PIP_MAGIC = re.compile(r"^(?P<indent>[ \t]*)[%!][ \t]*pip3?[ \t]+install[ \t]+(?P<args>.*)$", re.MULTILINE)
+NO_OP_MAGIC = re.compile(r"^(?P<indent>[ \t]*)%(?:matplotlib|config|load_ext|autoreload|reload_ext)\b.*$",
+                         re.MULTILINE)
+
+
+def ipython_lines(code):
+    """The cell's code with the magics above made Python (each stays on its own line: tracebacks keep lines)."""
+    if "%" not in code and "!" not in code:
+        return code
+    code = PIP_MAGIC.sub(lambda m: f"{m['indent']}await __pip_install__({m['args'].strip()!r})", code)
+    return NO_OP_MAGIC.sub(lambda m: f"{m['indent']}pass", code)
+
+
+async def pip_install(args):
+    """`%pip install ...`: what the site bundles installs from its own files, offline; the rest from PyPI."""
+    import pyodide_js
+
+    await pyodide_js.loadPackage("micropip")
+    import micropip
+
+    wanted = [arg for arg in shlex.split(args) if not arg.startswith("-")]
+    if wanted:
+        await micropip.install(wanted)
+
+
 class Runner:
     def __init__(self, send, read_input):
         self.send = send
@@ -126,9 +155,12 @@ class Runner:
         builtins.input = self.input
         getpass.getpass = lambda prompt="Password: ", stream=None: self.input(prompt, password=True)
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": self.display,
-                          "update_display": self.update_display, "clear_output": self.clear_output}
+                          "update_display": self.update_display, "clear_output": self.clear_output,
+                          "__pip_install__": pip_install}
         self.widgets = None  # PageWidgets, once a cell uses ipywidgets or anywidget
         self.not_downloaded = ""  # packages the worker could not download for this cell, which it said
+        self.unavailable = "{}"  # JSON: module -> why the site has no build of it (from the build)
+        self.solution_names = set()  # names a solution's cell bound last: a check must not judge them
         _truthful_can_run_sync()
 
     def input(self, prompt="", password=False):
@@ -244,15 +276,26 @@ class Runner:
             show._mystlite = True
             pyplot.show = show
 
-    async def run(self, code):
-        """Run one cell; the value of its last expression is displayed. Returns the execution count."""
+    async def run(self, code, solution=False):
+        """Run one cell; the value of its last expression is displayed. Returns the execution count.
+        `solution`: the cell is an exercise's solution, whose names an exercise's check does not see."""
         self.count += 1
+        before = {name: id(value) for name, value in self.namespace.items()}
+        try:
+            return await self._run(code)
+        finally:
+            bound = {name for name, value in self.namespace.items() if before.get(name) != id(value)}
+            self.solution_names = (self.solution_names | bound) if solution else (self.solution_names - bound)
+            self.solution_names &= self.namespace.keys()
+
+    async def _run(self, code):
+        source, code = code, ipython_lines(code)
         if "IPython" in code or "widget" in code:
             self._install_ipython()
         if self.widgets is None and ("ipywidgets" in code or "anywidget" in code):
             self.widgets = PageWidgets(self)
         filename = f"<cell {self.count}>"
-        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # as the reader wrote it
         flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
         try:
             tree = ast.parse(code, filename)
@@ -299,7 +342,8 @@ class Runner:
         sys.stdout = sys.stderr = io.StringIO()
         try:
             body = compile(code, "<check>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-            result = eval(body, dict(self.namespace))
+            # what a solution cell defined is not the reader's answer (the reader's own cells rebind it)
+            result = eval(body, {k: v for k, v in self.namespace.items() if k not in self.solution_names})
             if isinstance(result, types.CoroutineType):
                 await result
         except BaseException as err:  # whatever the reader's code makes the check raise is feedback
@@ -314,7 +358,11 @@ class Runner:
             tb = tb.tb_next  # hide the runner's own frames
         lines = traceback.format_exception(type(err), err, tb if tb is not None else err.__traceback__)
         not_downloaded = {name.lower().replace("-", "_") for name in self.not_downloaded.split()}
-        if isinstance(err, ModuleNotFoundError) and err.name and err.name.split(".")[0] not in not_downloaded:
+        missing = err.name.split(".")[0] if isinstance(err, ModuleNotFoundError) and err.name else None
+        why = json.loads(self.unavailable).get(missing) if missing else None
+        if why:
+            lines.append(f"\n{why}; the site was built without {missing}.\n")
+        elif missing and missing not in not_downloaded:
             page = globals().get("PAGE") or "this page"
             lines.append(f"\n{err.name.split('.')[0]} is not available on this site ({page}): no package of "
                          "pyodide provides it and the site does not bundle it (mystlite.packages or mystlite.wheels), "

@@ -179,7 +179,7 @@ function warmUpWhenIdle(kernel) {
 }
 
 async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, page, interruptBuffer,
-                      sharedInput, warmUp }) {
+                      sharedInput, warmUp, unavailable }) {
   inputBuffer = sharedInput || null;
   // Everything that does not need Python is fetched while pyodide downloads and starts.
   const listing = fetchDriveListing(drive);
@@ -209,6 +209,7 @@ async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, 
   started.kernel.PAGE = page || "";
   const send = (kind, text) => post({ type: kind, id: current, ...JSON.parse(text) });
   runner = started.kernel.Runner(send, readInput);
+  runner.unavailable = JSON.stringify(unavailable || {});  // what the build could not bundle, and why
   post({ type: "status", text: "Ready", ready: true });
   if (started.fromSnapshot && warmUp) warmUpWhenIdle(started.kernel);
 }
@@ -274,7 +275,7 @@ function loadFailure(names) {
   return `Could not load ${names.join(", ")}: ${[...new Set(errors.filter(Boolean))].join("; ")}`;
 }
 
-async function run({ id, code }) {
+async function run({ id, code, solution }) {
   // pyodide's package manager may print progress to stdout: that is not the cell's output
   current = null;
   const callbacks = { messageCallback: (text) => post({ type: "status", text }), errorCallback: noteLoadError };
@@ -297,7 +298,7 @@ async function run({ id, code }) {
   // their ImportError then needs no note that the site lacks them
   runner.not_downloaded = failed.flatMap((name) => [name, ...(needed.get(packageKey(name))?.imports || [])]).join(" ");
   current = id;
-  const count = await runner.run(code);
+  const count = await runner.run(code, Boolean(solution));
   post({ type: "done", id, count });
 }
 
