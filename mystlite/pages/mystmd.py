@@ -17,12 +17,13 @@ from pathlib import Path
 import yaml
 
 from .. import proc
-from ..cache import RemoteUnavailable, fetch_remote
+from ..cache import RemoteUnavailable, cache_dir, fetch_remote
 from ..errors import MystliteError, Where
 from ..files import Link, project_files, sync_folder, write_text
 from ..log import Reporter
 from ..node import find_node
 from ..project import Project
+from .mystcache import keep as keep_downloads, restore as restore_downloads
 from .mystserver import MystServer, page_face
 
 TEMPLATE_DIR = Path(__file__).parent / "template"
@@ -142,6 +143,10 @@ def mirror_config(project: Project, reporter: Reporter) -> tuple[bytes, bool, di
     if plugins is not None:
         data["project"] = {**data["project"], "plugins": plugins}
     site = dict(data.get("site") or {})
+    options, asset_files = remote_site_assets(project, reporter)
+    if options is not None:
+        site["options"] = options
+        plugin_files = {**plugin_files, **asset_files}
     template = site.get("template")
     local = template is not None and (config.root / str(template)).exists()
     ours = template is None or not (local or config.options.keep_template)
@@ -185,6 +190,36 @@ def remote_plugins(project: Project, reporter: Reporter) -> tuple[list | None, d
         name = f"{REMOTE_PLUGINS}/{cached.name}"
         files[name] = cached
         kept.append({**entry, "path": name} if isinstance(entry, dict) else name)
+    return kept, files
+
+
+REMOTE_ASSETS = "_mystlite_assets"  # the mirror's folder for remote favicons' and logos' copies
+SITE_ASSET_OPTIONS = ("favicon", "logo", "logo_dark")
+
+
+def remote_site_assets(project: Project, reporter: Reporter) -> tuple[dict | None, dict[str, Path]]:
+    """site.options with a remote favicon or logo replaced by a copy in the mirror, fetched or, offline, from the
+    download cache (mystmd keeps its copy in _build, and crashes on a fresh clone offline: ENOENT). One never
+    fetched is left out with a warning."""
+    options = (project.config.doc.data.get("site") or {}).get("options")
+    if not isinstance(options, dict):
+        return None, {}
+    kept, files = dict(options), {}
+    for key in SITE_ASSET_OPTIONS:
+        url = options.get(key)
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            continue
+        suffix = Path(url.split("?")[0].split("#")[0]).suffix[:8] or ".img"
+        try:
+            cached = fetch_remote(url, "site-assets", suffix, limit=REMOTE_PLUGIN_LIMIT)
+        except RemoteUnavailable as err:
+            reporter.warn(f"{project.config.where(('site', 'options', key))}: could not fetch {url} ({err}), and it "
+                          f"was never fetched before: the site has no {key.replace('_', ' ')}")
+            del kept[key]
+            continue
+        name = f"{REMOTE_ASSETS}/{cached.name}"
+        files[name] = cached
+        kept[key] = name
     return kept, files
 
 
@@ -246,6 +281,7 @@ class MystRun:
         self._start_build()
 
     def _start_build(self) -> None:
+        restore_downloads(self.mirror, cache_dir())
         self.proc = proc.popen([find_node(), str(myst_script()), "build", "--html"], cwd=self.mirror, env=self.env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -282,6 +318,9 @@ class MystRun:
         if self.server is not None and self.ours:
             self.server.start(self.mirror, self.env, self.server_key)
 
+    def _explain(self, message: str) -> str:
+        return _unloaded_reference(message, self.project)
+
     def _finish(self, text: str, returncode: int) -> MystOutput:
         reporter, root = self.reporter, self.project.root
         # messages name the mirror; the user knows the project folder
@@ -289,22 +328,20 @@ class MystRun:
         problems = summarize([(ERROR_MARK in line, clean(line, root)) for line in text.splitlines()
                               if ERROR_MARK in line
                               or (WARNING_MARK in line and not any(w in line for w in IGNORED_WARNINGS))])
+        problems = [(is_error, self._explain(message)) for is_error, message in problems]
         if returncode != 0:  # only where `myst build` itself fails does the build fail
-            errors = [message for is_error, message in problems if is_error]
+            # one error: what stopped mystmd (a ⛔️ line, a plain line after them such as an ENOENT or a plugin's
+            # own message); the other problems are said before it as warnings
             stopped = last_meaningful_line(text)
-            if errors and not any(stopped.endswith(error.split(": ", 1)[-1]) for error in errors):
-                # what stopped mystmd is a plain line after its ⛔️ ones (a plugin that needs the network,
-                # say): that is the error, and the ⛔️ lines are said before it
-                for extra in errors:
-                    reporter.error(extra)
+            cause = next((message for is_error, message in problems
+                          if is_error and stopped.endswith(message.split(": ", 1)[-1])), None)
+            for is_error, message in problems:
+                if message != cause:
+                    reporter.warn(f"{message} (mystmd error)" if is_error else message)
+            if cause is None:
                 raise MystliteError(f"mystmd stopped: {stopped}", hint="the previous output was left as it was")
-            for extra in errors[1:]:
-                reporter.error(extra)
-            if errors:
-                more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-                what = "myst.yml" if re.match(r"^\S*myst\.ya?ml\b", errors[0]) else "the page"
-                raise MystliteError(f"{errors[0]}{more}", hint=f"fix {what}; the previous output was left as it was")
-            raise MystliteError(f"mystmd failed: {last_meaningful_line(text)}")
+            what = "myst.yml" if re.match(r"^\S*myst\.ya?ml\b", cause) else "the page"
+            raise MystliteError(cause, hint=f"fix {what}; the previous output was left as it was")
         if self.strict and problems:
             for _, extra in problems[1:]:
                 reporter.error(extra)
@@ -314,9 +351,26 @@ class MystRun:
                                      "left as it was")
         for is_error, message in problems:  # in mystmd's order, first problem first
             reporter.warn(f"{message} (mystmd error, not fatal)" if is_error else message)
+        keep_downloads(self.mirror, self.site_dir, cache_dir())
         write_text(self.stamp, self.want)
         reporter.done("MyST pages (mystmd)", time.perf_counter() - self.started)
         return MystOutput(self.site_dir, self.html_dir, self.ours)
+
+
+UNLOADED_REFERENCE = re.compile(r'^\S*myst\.ya?ml: Unable to load reference "(?P<key>[^"]+)"')
+
+
+def _unloaded_reference(message: str, project: Project) -> str:
+    """mystmd's 'Unable to load reference' for an inventory never fetched, with myst.yml's line and what the
+    reader then gets."""
+    match = UNLOADED_REFERENCE.match(message)
+    references = project.config.project.get("references")
+    if not match or not isinstance(references, dict) or match["key"] not in references:
+        return message
+    value = references[match["key"]]
+    url = value.get("url") if isinstance(value, dict) else value
+    return (f"{project.config.where(('project', 'references', match['key']))}: could not load the cross-references "
+            f"of {match['key']} ({url}), and they were never fetched before: links to it go to {url}")
 
 
 def render_demos(sources: list[str], work: Path, reporter: Reporter) -> dict[str, dict]:
@@ -358,7 +412,8 @@ def last_meaningful_line(text: str) -> str:
     """The line that says why mystmd failed (a failed fetch names its URL), not its banner."""
     lines = [l.strip() for l in text.splitlines() if l.strip() and not BANNER.match(l.strip())]
     for line in reversed(lines):
-        if ERROR_MARK in line or "Error" in line or "error" in line or "fetch" in line.lower():
+        if (ERROR_MARK in line or "Error" in line or "error" in line or "fetch" in line.lower()
+                or re.match(r"^E[A-Z]{2,}: ", line)):  # node's ENOENT: no such file, EACCES, ...
             return line.replace(ERROR_MARK, "").strip()
     return lines[-1] if lines else "no output"
 

@@ -38,6 +38,7 @@ class RenderContext:
     executed_cells: int = 0  # executable cells so far, counted against `executed`
     tab_sets: int = 0
     citations: dict[str, dict] = field(default_factory=dict)  # the page's references.cite.data
+    references: dict[str, str] = field(default_factory=dict)  # project.references: key -> documentation URL
     citation_order: list[str] = field(default_factory=list)
     cited: list[str] = field(default_factory=list)
     bibliography_shown: bool = False
@@ -122,6 +123,9 @@ def r_heading(node, ctx):
 def r_link(node, ctx):
     url = node.get("url", "")
     href = ctx.url(url) if node.get("internal") or url.startswith("/") else url
+    if url.startswith("xref:"):  # a cross-reference mystmd could not resolve (its inventory never fetched)
+        key = re.split(r"[#/]", url[5:], maxsplit=1)[0]
+        href = ctx.references.get(key, href)
     external = "" if node.get("internal") or href.startswith(("#", ".")) else ' rel="noopener"'
     return f'<a href="{esc(href)}"{external}>{children(node, ctx) or esc(url)}</a>'
 

@@ -103,7 +103,8 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
                             citations=cite.get("data") or {}, citation_order=cite.get("order") or [], demos=demos,
                             katex=katex, read_asset=lambda path: _read_public(site_dir, path),
                             compute=bool(project.config.lite and page and page.compute),
-                            executed=(executed or {}).get(page.path) if page else None)
+                            executed=(executed or {}).get(page.path) if page else None,
+                            references=reference_urls(project.config.project))
         body = render(content.get("mdast"), ctx)
         if ctx.executed is not None and ctx.executed_cells != len(ctx.executed):
             reporter.warn(f"{page.path}: the page shows {ctx.executed_cells} code cells but {len(ctx.executed)} "
@@ -283,3 +284,14 @@ def _url_mapper(rel_root: str, index_path: str, asset: Callable[[str], str]) -> 
         return f"{rel_root}{path}/{anchor}"
 
     return url
+
+
+def reference_urls(project: dict) -> dict[str, str]:
+    """project.references as key -> the documentation's URL (the value is a URL or {url: ...})."""
+    found = {}
+    for key, value in (project.get("references") or {}).items() if isinstance(project.get("references"), dict) \
+            else []:
+        url = value.get("url") if isinstance(value, dict) else value
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            found[str(key)] = url
+    return found
