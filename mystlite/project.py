@@ -196,6 +196,8 @@ def load_project(config: Config) -> Project:
         compute = config.jupyter is not None and kind != MARKDOWN and not opt_out
         pages.append(Page(source, source.relative_to(root).as_posix(), kind, front.data, compute))
     if not pages:
+        if "toc" in config.project:
+            raise MystliteError("lists no pages", config.where(("project", "toc")), "project.toc")
         raise MystliteError("no pages found (.md or .ipynb files, or project.toc entries)", Where(config.file))
     problem = output_problem(config, pages)
     if problem:  # collected, so that `config --json` still lists the pages

@@ -43,6 +43,9 @@ def output_problem(output: Path, legacy_record: Path | None = None) -> str | Non
     wrote no marker: the folder it names is ours too."""
     if output.is_symlink() or (output.exists() and not output.is_dir()):
         return f"{output} exists and is not a folder"
+    if output.is_dir() and os.path.ismount(output):  # a mount point cannot be renamed: EBUSY at the exchange
+        return (f"{output} is a mount point; every build replaces the output folder whole, which a mount point "
+                f"cannot be (use a folder inside it)")
     if output.is_dir() and not is_ours(output) and any(output.iterdir()):
         if legacy_record is not None and legacy_record.is_file() and str(output) in legacy_record.read_text():
             return None
@@ -98,10 +101,15 @@ def publish(parts: dict[str, Path], output: Path, reporter: Reporter, legacy_rec
     with reporter.step(f"writing {output}"):
         output.parent.mkdir(parents=True, exist_ok=True)
         staging.mkdir()
-        (staging / MARKER).write_bytes(MARKER_TEXT)  # first: a leftover staging folder is known to be ours
-        for rel, (source, digest) in sources.items():
-            _place(source, staging / rel, output / rel if old.get(rel) == digest else None)
-        _swap(staging, output)
+        try:
+            (staging / MARKER).write_bytes(MARKER_TEXT)  # first: a leftover staging folder is known to be ours
+            for rel, (source, digest) in sources.items():
+                _place(source, staging / rel, output / rel if old.get(rel) == digest else None)
+            _swap(staging, output)
+        except BaseException:
+            if staging.is_dir():  # a failed build leaves nothing of its own beside the output
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
     return True
 
 

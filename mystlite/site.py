@@ -151,7 +151,8 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
         dist = prepare_distribution(config.options, config.file, resolve_cache_dir(cache_dir), reporter,
                                     lambda index: config.where(("mystlite", "packages", index)),
                                     scan_site(project, contents_py),
-                                    lambda index: config.where(("mystlite", "wheels", index)))
+                                    lambda index: config.where(("mystlite", "wheels", index)),
+                                    config.where(("mystlite", "pyodide")))
         lite.offline, lite.offline_note = offline_truth(dist, reporter, offline_required, strict)
         lite.page_packages = dist.needs.page_packages if dist.needs else {}
         lite.unavailable = {module: item.message.split(": ", 1)[-1] if item.where else item.message

@@ -141,6 +141,23 @@ CASES = [
           "index.md": INDEX},
          r"myst\.yml:9: mystlite\.packages\[1\]: no pure-Python wheel of mystlite-no-such-package-xyz for the "
          r"browser's Python 3\.14 was found", command="build"),
+    Case("contents outside the project", {"myst.yml": LITE + "mystlite:\n  contents: [../outside.py]\n",
+                                          "index.md": INDEX},
+         r"myst\.yml:7: mystlite\.contents\[0\]: is outside the project folder: \.\./outside\.py", command="build",
+         setup=lambda root: (root.parent / "outside.py").write_text("SECRET = 1\n")),
+    Case("two wheels of one package", {"myst.yml": LITE + "mystlite:\n  wheels:\n    - a/tool-1.0-py3-none-any.whl\n"
+                                                        "    - b/tool-2.0-py3-none-any.whl\n", "index.md": INDEX,
+                                       "a/tool-1.0-py3-none-any.whl": "x", "b/tool-2.0-py3-none-any.whl": "x"},
+         r"myst\.yml:9: mystlite\.wheels\[1\]: a second wheel of tool \(the first is named at myst\.yml:8\); "
+         r"keep one", command="build"),
+    Case("missing pyodide folder", {"myst.yml": LITE + "mystlite:\n  pyodide: dist/pyodide\n", "index.md": INDEX},
+         r"myst\.yml:7: mystlite\.pyodide: not found: dist/pyodide \(a pyodide distribution's folder or \.tar\.bz2\)"),
+    Case("garbage pyodide archive", {"myst.yml": LITE + "mystlite:\n  pyodide: p.tar.bz2\n", "index.md": INDEX,
+                                     "p.tar.bz2": b"\x00not an archive" * 64},
+         r"myst\.yml:7: mystlite\.pyodide: cannot unpack the pyodide distribution p\.tar\.bz2: not a \.tar\.bz2, "
+         r"\.tar\.gz, \.tar\.xz or \.zip archive", command="build"),
+    Case("empty toc", {"myst.yml": PLAIN + "  toc: []\n", "index.md": INDEX},
+         r"myst\.yml:4: project\.toc: lists no pages", command="build"),
     Case("cache is a file", {"myst.yml": LITE, "index.md": INDEX},
          r"the download cache .*cache\.txt is not a folder", command="build",
          setup=lambda root: (root / "cache.txt").write_text("x"), options=["--cache-dir", "cache.txt"]),
@@ -245,6 +262,43 @@ def test_a_read_only_output_is_one_line(tmp_path, mount, capsys, monkeypatch, do
     assert code == 1
     assert error_line(err).endswith(": Read-only file system")
     assert "hint: the file system is read-only" in err
+
+
+def test_a_read_only_output_mount_is_one_line_and_leaves_nothing(tmp_path, mount, capsys, monkeypatch,
+                                                                  download_cache):
+    """The output folder is itself a read-only mount: no exchange can replace a mount point, so it is said
+    before anything is written, naming the folder, and no staging folder is left beside it."""
+    readonly = mount("ro-out", "ro,size=1m")
+    root = tmp_path / "proj"
+    write_project(root, {"myst.yml": PLAIN + f"mystlite:\n  output: {readonly}\n", "index.md": INDEX})
+    code, err = run(["build", "-q", "--cache-dir", str(download_cache)], root, capsys, monkeypatch)
+    assert code == 1
+    assert error_line(err) == (f"myst.yml:5: mystlite.output: {readonly} is a mount point; every build replaces the output folder whole, which "
+                               f"a mount point cannot be (use a folder inside it)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["proj", "ro-out"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.command == "config" or "toc" in c.name
+                                  or "outside the project" in c.name or "two wheels" in c.name],
+                         ids=lambda c: c.name)
+def test_config_json_lists_the_error(case: Case, tmp_path, capsys, monkeypatch):
+    """What the build says is wrong with myst.yml, `mystlite config --json` lists too (before any download)."""
+    import json
+    import re
+
+    root = tmp_path / "proj"
+    write_project(root, case.files)
+    if case.setup:
+        case.setup(root)
+    if case.name in ("alias bomb", "toc cycle through an alias", "non-UTF-8 myst.yml", "duplicate key in myst.yml"):
+        pytest.skip("myst.yml cannot be read at all: config --json has nothing to list beside it")
+    monkeypatch.chdir(root)
+    capsys.readouterr()
+    code = main(["config", "--json"])
+    out = capsys.readouterr().out
+    assert code == 1
+    errors = json.loads(out)["errors"] if out.strip() else []
+    assert any(re.fullmatch(case.error, error) for error in errors), (errors, case.error)
 
 
 def test_a_full_output_is_one_line_and_keeps_the_old_site(tmp_path, mount, capsys, monkeypatch, download_cache):

@@ -142,14 +142,24 @@ def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[K
                       key_name((*base, key)))
 
     wheels: list[Path] = []
+    seen: dict[str, str] = {}  # package -> where its first wheel is named: one wheel a package
+
+    def one_each(found: list[Path], at: Where, key: str) -> None:
+        for name in _wheel_names(found):
+            if name in seen:
+                diag.error(f"a second wheel of {name} (the first is named at {seen[name]}); keep one", at, key)
+            seen.setdefault(name, str(at))
+
     if "wheels" in section:
         for pattern, path in _string_list(section["wheels"], (*base, "wheels"), diag, where):
             found = _expand(pattern, root)
             if not found:
                 diag.error(f"no file matches {pattern!r}", where(path), key_name(path))
+            one_each(found, where(path), key_name(path))
             wheels.extend(found)
     elif (root / "wheels").is_dir():
         wheels.append((root / "wheels").resolve())
+        one_each(wheels, Where(root / "wheels"), "mystlite.wheels")
 
     packages: list[str] = []
     for text, path in _string_list(section.get("packages", []), (*base, "packages"), diag, where):
@@ -165,7 +175,10 @@ def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[K
         found = _expand(pattern, root)
         if not found:
             diag.error(f"no file matches {pattern!r}", where(path), key_name(path))
-        contents.extend(found)
+        outside = [p for p in found if p != root.resolve() and root.resolve() not in p.parents]
+        if outside:  # the drive is the project's own files; what lies outside would be published by accident
+            diag.error(f"is outside the project folder: {pattern}", where(path), key_name(path))
+        contents.extend(p for p in found if p not in outside)
 
     pyodide = PyodideSource("bundle")
     if "pyodide" in section:
@@ -179,6 +192,9 @@ def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[K
             pyodide = _pyodide_url(value, diag, where(path), key_name(path))
         else:
             pyodide = PyodideSource("distribution", str((root / value).resolve()))
+            if not (root / value).exists():
+                diag.error(f"not found: {value} (a pyodide distribution's folder or .tar.bz2)", where(path),
+                           key_name(path))
 
     output = Path("_build/html")
     if "output" in section:
@@ -244,3 +260,18 @@ def read_options(section: Any, root: Path, diag: Diagnostics, where: Callable[[K
 
     return Options(tuple(wheels), tuple(packages), tuple(contents), pyodide, (root / output).resolve(), **flags,
                    execute_timeout=timeout, headers=headers, solution_after=solution_after, widgets=widgets)
+
+
+
+def _wheel_names(paths: list[Path]) -> list[str]:
+    """The package names of the wheels in these paths (files, or folders of wheels), repeats kept."""
+    from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
+    names: list[str] = []
+    for path in paths:
+        for wheel in sorted(path.glob("*.whl")) if path.is_dir() else [path]:
+            try:
+                names.append(canonicalize_name(parse_wheel_filename(wheel.name)[0]))
+            except InvalidWheelFilename:
+                continue  # said when the wheel is read, with its own message
+    return names

@@ -107,7 +107,8 @@ def custom_wheel_files(options: Options, config_file: Path, abi: str,
 def prepare_distribution(options: Options, config_file: Path, cache: Path, reporter: Reporter,
                          package_where: Callable[[int], Where] | None = None,
                          site_imports: SiteImports | None = None,
-                         wheel_where: Callable[[int], Where] | None = None) -> Distribution:
+                         wheel_where: Callable[[int], Where] | None = None,
+                         pyodide_where: Where | None = None) -> Distribution:
     """`package_where(i)` and `wheel_where(i)` are where mystlite.packages[i] and mystlite.wheels[i] are
     written, for messages. `site_imports` is what the site's code imports: each import that pyodide's lock can
     satisfy is bundled with its closure; one it cannot is looked for on PyPI and in the package the project
@@ -121,7 +122,7 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
     if source.mode == "bundle":
         core = fetch_core(PYODIDE_VERSION, cache, reporter)
     else:
-        dist_dir = unpack_distribution(source, cache, reporter, config_file)
+        dist_dir = unpack_distribution(source, cache, reporter, config_file, pyodide_where)
         core = dist_dir
     base_lock = json.loads((core / "pyodide-lock.json").read_text())
     abi = base_lock.get("info", {}).get("abi_version", "")
@@ -513,10 +514,11 @@ def _is_pure(file_name: str) -> bool:
     return file_name.endswith("-none-any.whl")
 
 
-def unpack_distribution(source: PyodideSource, cache: Path, reporter: Reporter, config_file: Path) -> Path:
+def unpack_distribution(source: PyodideSource, cache: Path, reporter: Reporter, config_file: Path,
+                        where: Where | None = None) -> Path:
     """A pyodide distribution folder, from a folder, a local archive or a URL (cached, unpacked once, and
-    verified whenever it is used)."""
-    where, key = Where(config_file), "mystlite.pyodide"
+    verified whenever it is used). `where`: where myst.yml names it, for messages."""
+    where, key = where or Where(config_file), "mystlite.pyodide"
     location = str(source.location)
     if "://" in location:
         path = _download(location, source.sha256, cache, reporter, where, key)
@@ -546,7 +548,10 @@ def unpack_distribution(source: PyodideSource, cache: Path, reporter: Reporter, 
                 with tarfile.open(path) as archive:
                     archive.extractall(tmp, filter="data")
         except (tarfile.TarError, OSError, zipfile.BadZipFile) as err:
-            raise MystliteError(f"cannot unpack the pyodide distribution {path.name}: {err}", where, key) from None
+            # tarfile lists each method it tried, one line each: the gist is one line
+            why = "not a .tar.bz2, .tar.gz, .tar.xz or .zip archive" if isinstance(err, tarfile.ReadError) \
+                else str(err).splitlines()[0]
+            raise MystliteError(f"cannot unpack the pyodide distribution {path.name}: {why}", where, key) from None
     core = _find_core(tmp, where, key)
     manifest = {p.relative_to(tmp).as_posix(): file_digest(p) for p in
                 [core / "pyodide-lock.json", *(core / name for name in CORE_FILES)]}
