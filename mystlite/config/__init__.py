@@ -75,6 +75,8 @@ def load_config(root: Path | str = ".") -> Config:
     file = find_config_file(root)
     doc = load_with_extends(file)
     diag = Diagnostics()
+    for message, where, key in doc.warnings:
+        diag.warn(message, where, key)
     data = doc.data
 
     for key in data:

@@ -26,6 +26,7 @@ class YamlDoc:
     data: Any
     places: dict[KeyPath, Where] = field(default_factory=dict)
     sources: list[Path] = field(default_factory=list)  # every file merged into it (extends included)
+    warnings: list[tuple[str, Where, str]] = field(default_factory=list)  # (message, where, key) while loading
 
     def where(self, path: KeyPath) -> Where:
         """The closest known place for a key path (walks up to a parent when the key is absent)."""
@@ -142,18 +143,23 @@ def merge_under(base: YamlDoc, top: YamlDoc) -> YamlDoc:
         places.update({k: w for k, w in top.places.items() if k[: len(path)] == path})
         return value
 
-    return YamlDoc(top.file, merge(base.data, top.data, ()), places, [*base.sources, *top.sources])
+    return YamlDoc(top.file, merge(base.data, top.data, ()), places, [*base.sources, *top.sources],
+                   [*base.warnings, *top.warnings])
 
 
-def fetch_extends(url: str, where: Where, key: str) -> Path:
-    """A remote `extends:` file, from the network or, offline, from the download cache."""
+def fetch_extends(url: str, where: Where, key: str, warnings: list) -> Path | None:
+    """A remote `extends:` file, from the network or, offline, from the download cache; None, with a warning,
+    when it was never fetched: the project builds without the settings it would add (a Pythia cookbook's
+    shared site options), as it would still have its pages."""
     from ..cache import RemoteUnavailable, fetch_remote
 
     try:
         return fetch_remote(url, "extends", ".yml")
     except RemoteUnavailable as err:
-        raise MystliteError(f"could not fetch {url} ({err}), and it was never fetched before", where, key,
-                            hint="build once with network access, or copy the file next to myst.yml") from None
+        warnings.append((f"could not fetch {url} ({err}), and it was never fetched before: the site is built "
+                         f"without its settings (build once with network access, or copy it next to myst.yml)",
+                         where, key))
+        return None
 
 
 def load_with_extends(file: Path, _seen: tuple[Path, ...] = ()) -> YamlDoc:
@@ -177,7 +183,9 @@ def load_with_extends(file: Path, _seen: tuple[Path, ...] = ()) -> YamlDoc:
         if not isinstance(entry, str):
             raise MystliteError("must be a file path or a URL", where, key)
         if "://" in entry:
-            target = fetch_extends(entry, where, key)
+            target = fetch_extends(entry, where, key, doc.warnings)
+            if target is None:
+                continue
             merged_part = load_yaml(target)
             if isinstance(merged_part.data, dict) and merged_part.data.pop("extends", None) is not None:
                 raise MystliteError(f"{entry} extends further files; only one level of remote extends is supported",
