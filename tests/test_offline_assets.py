@@ -108,3 +108,16 @@ def test_a_fresh_clone_builds_offline_with_what_one_build_fetched(tmp_path, down
                f"links to it go to {gone}/docs/" in line for line in warnings), warnings
     assert f'href="{gone}/docs/"' in (never / "_build/html/index.html").read_text()
     assert "Traceback" not in result.stderr
+
+
+def test_dois_that_could_not_be_looked_up_are_one_warning():
+    """mystmd says 'Could not find DOI' for every place (offline: for every DOI): one warning says them all."""
+    from mystlite.pages.mystmd import summarize
+
+    problems = [(True, f'a.md:{line}: Could not find DOI "{doi}" from doi.org as doi:{doi.split("org/")[-1]}')
+                for line, doi in ((3, "https://doi.org/10.1/x"), (9, "10.2/y"), (12, "https://doi.org/10.1/x"))]
+    problems.append((False, "b.md:1: something else"))
+    assert summarize(problems) == [
+        (True, "a.md:3: could not look up 2 DOIs at doi.org (3 places; offline, or never fetched): their links go "
+               "to doi.org without a citation: 10.1/x, 10.2/y"),
+        (False, "b.md:1: something else")]

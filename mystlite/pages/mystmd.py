@@ -37,6 +37,8 @@ IGNORED_WARNINGS = ("extra key ignored: jupyter", "extra key ignored: thebe", "e
 # mystmd says this for a remote image it could not download, once per pass over each page that shows it (up to
 # 8 times an image on a real project built offline); the page then shows the image from its own address
 IMAGE_NOT_SAVED = re.compile(r'^(?:\S+ )?Error saving image "(?P<url>[^"]+)":.*?(?:reason: (?P<reason>.+))?$')
+# mystmd looks up each DOI at doi.org, and says so for each place when it cannot (offline: every one)
+DOI_NOT_FOUND = re.compile(r'^(?P<where>\S+): Could not find DOI "[^"]*" from doi\.org as doi:(?P<doi>\S+)')
 # ...and then, for each place that shows such an image, that it has no extension (it has; the file is missing)
 IMAGE_WITHOUT_FILE = 'Unsupported image extension "<no extension>"'
 
@@ -435,10 +437,20 @@ def summarize(problems: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
         what = "remote image" if len(urls) == 1 else "remote images"
         images_problem = (True, f"could not download {len(urls)} {what}{why}{echoes}; the pages show them from "
                                 f"their own address, which needs the network: {shown}")
+    dois = [match for _, message in problems if (match := DOI_NOT_FOUND.match(message)) is not None]
+    if dois:
+        names = list(dict.fromkeys(match.group("doi") for match in dois))
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        first = dois[0].group("where")
+        dois_problem = (True, f"{first}: could not look up {len(names)} DOI{'s' if len(names) > 1 else ''} at "
+                              f"doi.org ({len(dois)} place{'s' if len(dois) > 1 else ''}; offline, or never "
+                              f"fetched): their links go to doi.org without a citation: {shown}")
     said: list[tuple[bool, str]] = []
     for problem in problems:
         if IMAGE_NOT_SAVED.match(problem[1]):
             problem = images_problem
+        elif DOI_NOT_FOUND.match(problem[1]):
+            problem = dois_problem
         elif images and IMAGE_WITHOUT_FILE in problem[1]:
             continue
         if problem not in said:
