@@ -100,8 +100,7 @@ class WheelCache:
             wheels = [self.find(*map(str, parse_wheel_filename(name)[:2])) for name in remembered]
             if all(wheels):
                 return wheels
-        asked = resolved.get(f"{key} none since")
-        if remembered == [] and isinstance(asked, (int, float)) and 0 <= time.time() - asked < NONE_REMEMBERED:
+        if self._none_lately(resolved, key):
             return []
         target = ["--only-binary=:all:", "--python-version", PYODIDE_PYTHON, "--implementation", "cp",
                   "--abi", "cp" + PYODIDE_PYTHON.replace(".", ""), "--abi", "abi3", "--abi", "none",
@@ -110,8 +109,7 @@ class WheelCache:
             result, got = self._pip_download(target + LOOKUP, [requirement])
         if result.returncode != 0:
             if pypi_said_none(result.stderr):
-                self.remember(key, [])
-                self.remember(f"{key} none since", int(time.time()))
+                self._remember_none(key)
             return []
         self.remember(key, [wheel.name for wheel in got])
         return got
@@ -130,22 +128,30 @@ class WheelCache:
                 cached = self.find(*map(str, parse_wheel_filename(remembered)[:2]))
                 if cached:
                     return cached
-            asked = resolved.get(f"{key} none since")
-            if remembered == [] and isinstance(asked, (int, float)) and 0 <= time.time() - asked < NONE_REMEMBERED:
+            if self._none_lately(resolved, key):
                 continue
             with reporter.step(f"looking for import {module} on PyPI as {candidate}"):
                 result, got = self._pip_download(PIP_TARGET + LOOKUP, [candidate])
             if result.returncode != 0:
                 if pypi_said_none(result.stderr):
-                    self.remember(key, [])
-                    self.remember(f"{key} none since", int(time.time()))
+                    self._remember_none(key)
                 continue
             if got and module in read_wheel(got[0]).imports:
                 self.remember(key, got[0])
                 return got[0]
-            self.remember(key, [])  # a wheel of that name exists but is some other module's
-            self.remember(f"{key} none since", int(time.time()))
+            self._remember_none(key)  # a wheel of that name exists but is some other module's
         return None
+
+    def _remember_none(self, key: str) -> None:
+        self.remember(key, [])
+        self.remember(f"{key} none since", int(time.time()))
+
+    @staticmethod
+    def _none_lately(resolved: dict, key: str) -> bool:
+        """PyPI said it has none, less than NONE_REMEMBERED seconds ago."""
+        asked = resolved.get(f"{key} none since")
+        return (resolved.get(key) == [] and isinstance(asked, (int, float))
+                and 0 <= time.time() - asked < NONE_REMEMBERED)
 
     def _pip_download(self, target: list[str], requirements: list[str]) -> tuple[subprocess.CompletedProcess,
                                                                                  list[Path]]:
