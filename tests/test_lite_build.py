@@ -163,7 +163,7 @@ def test_bad_custom_wheels_fail_the_build_by_name(tmp_path, download_cache, whee
 def test_missing_wheel_path(tmp_path, download_cache):
     root = copy_sample(tmp_path)
     (tmp_path / "wheels" / "coursekit-0.1.0-py3-none-any.whl").unlink()
-    with pytest.raises(MystliteError, match=r"myst.yml: mystlite.wheels\[0\]: wheel path not found"):
+    with pytest.raises(MystliteError, match=r"myst.yml:\d+: mystlite.wheels\[0\]: wheel path not found"):
         build(root, download_cache)
 
 
