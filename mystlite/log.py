@@ -63,6 +63,8 @@ class Reporter:
         parts = [f"{count} page{'s' if count != 1 else ''}", f"{compute} with compute"]
         self.console.print(f"[bold green]built[/] {site.output} in {seconds:.1f}s: {', '.join(parts)}, "
                            f"{size:.1f} MB. Preview: mystlite serve {site.project.root}", highlight=False)
+        for line in backend_lines(site.project):
+            self.console.print(line, markup=False, highlight=False)
         if site.lite is not None:
             origins = package_origins_line(site.package_origins)
             if origins:
@@ -106,3 +108,35 @@ def package_origins_line(origins: dict[str, str]) -> str:
             how = origin if origin.startswith("built from") else f"from {origin}"
             parts.append(f"{shown} {how}")
     return "packages: " + "; ".join(parts)
+
+
+BACKEND_NAMES = {"lite": "in the browser (pyodide)", "binder": "on Binder", "server": "on a Jupyter server"}
+
+
+def backend_lines(project) -> list[str]:
+    """Which pages run where and why, when not all run in the browser:
+    `3 pages on Binder (torch: no pyodide build): a.ipynb, b.md, c.md`, and what the readers need."""
+    pages = [page for page in project.compute_pages if page.backend]
+    config = project.config
+    if not pages or {page.backend for page in pages} == {"lite"}:
+        return []
+    lines = []
+    for backend in ("lite", "binder", "server"):
+        here = [page for page in pages if page.backend == backend]
+        if not here:
+            continue
+        reasons = sorted({page.route for page in here if page.route})
+        why = f" ({'; '.join(reasons)})" if reasons else ""
+        names = ", ".join(page.path for page in here[:5]) + (f" and {len(here) - 5} more" if len(here) > 5 else "")
+        plural = "s" if len(here) != 1 else ""
+        lines.append(f"{len(here)} page{plural} {BACKEND_NAMES[backend]}{why}: {names}")
+    if any(page.backend == "binder" for page in pages):
+        binder = (config.jupyter or {}).get("binder") or {}
+        lines.append(f"Binder pages need the network: their code runs on {binder.get('url')} (a public service "
+                     f"runs the reader's code there), built from {binder.get('repo')} at {binder.get('ref') or 'HEAD'}")
+    if any(page.backend == "server" for page in pages):
+        server = (config.jupyter or {}).get("server") or {}
+        lines.append(f"Jupyter server pages connect to {server.get('url')}; the reader gives its token (never "
+                     f"published). Start it so that the site may use it: jupyter server "
+                     f"--ServerApp.allow_origin='<the site's origin>' --IdentityProvider.token=<token>")
+    return lines

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .config.jupyter import page_compute_opt_out
+from .config.jupyter import page_compute_choice
 from .config.yamlfile import YamlDoc, key_name, not_utf8, parse_yaml
 from .errors import MystliteError, Where
 from .files import LEGACY_RECORD, WORK_DIR, is_skipped
@@ -28,6 +28,8 @@ class Page:
     kind: str  # MARKDOWN | NOTEBOOK (.ipynb) | MD_NOTEBOOK (.md with kernelspec/jupytext)
     frontmatter: dict[str, Any] = field(default_factory=dict)
     compute: bool = False
+    backend: str | None = None  # where its cells run: "lite", "binder" or "server"; None without compute
+    route: str = ""  # why it runs there, when not by the project's default ("torch: no pyodide build")
 
     @property
     def is_notebook(self) -> bool:
@@ -38,7 +40,10 @@ class Page:
         return str(self.frontmatter.get("title") or Path(self.path).stem.replace("-", " ").replace("_", " "))
 
     def to_json(self) -> dict:
-        return {"path": self.path, "kind": self.kind, "compute": self.compute}
+        out = {"path": self.path, "kind": self.kind, "compute": self.compute, "backend": self.backend}
+        if self.route:
+            out["route"] = self.route
+        return out
 
 
 @dataclass
@@ -181,6 +186,20 @@ def _parse_frontmatter(text: str, source: Path) -> YamlDoc:
     return doc
 
 
+def page_backend(config: Config, choice: str, where) -> tuple[str, str]:
+    """The backend a compute page runs on, and why when it is not the project's default: its `jupyter: lite`
+    or `jupyter: binder`. One the project does not configure is a warning, and the page keeps the default."""
+    default = config.backends[0]
+    wanted = {"lite": "lite" if config.lite else None, "binder": config.remote}.get(choice)
+    if choice in ("lite", "binder") and wanted is None:
+        config.diagnostics.warn(f"asks for {choice}, which project.jupyter does not configure; the page runs on "
+                                f"{default}", where(("jupyter",)), "jupyter")
+        return default, ""
+    if wanted and wanted != default:
+        return wanted, f"jupyter: {choice} in its frontmatter"
+    return default, ""
+
+
 def load_project(config: Config) -> Project:
     root = config.root
     files = toc_page_files(config) if config.project.get("toc") is not None else implicit_page_files(
@@ -192,9 +211,12 @@ def load_project(config: Config) -> Project:
             continue
         seen.add(source)
         kind, front = read_frontmatter(source)
-        opt_out = page_compute_opt_out(front.data, front.where, config.diagnostics)
-        compute = config.jupyter is not None and kind != MARKDOWN and not opt_out
-        pages.append(Page(source, source.relative_to(root).as_posix(), kind, front.data, compute))
+        choice = page_compute_choice(front.data, front.where, config.diagnostics)
+        compute = config.jupyter is not None and kind != MARKDOWN and choice != "off" and bool(config.backends)
+        page = Page(source, source.relative_to(root).as_posix(), kind, front.data, compute)
+        if compute:
+            page.backend, page.route = page_backend(config, choice, front.where)
+        pages.append(page)
     if not pages:
         if "toc" in config.project:
             raise MystliteError("lists no pages", config.where(("project", "toc")), "project.toc")

@@ -106,6 +106,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         return result
 
     def do_GET(self):
+        if self.server.server_token and urllib.parse.urlsplit(self.path).path == self.base_url + SERVER_TOKEN:
+            import json
+
+            return self.send_bytes(json.dumps(self.server.server_token).encode(), "application/json")
         live = self.server.live
         if live is not None:
             from .watch import EVENTS, LIVE_JS, SCRIPT
@@ -240,9 +244,11 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 class SiteServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, *args, reporter: Reporter, isolate: bool = True, live=None, **kwargs):
+    def __init__(self, *args, reporter: Reporter, isolate: bool = True, live=None, server_token=None, **kwargs):
         self.reporter, self.isolate = reporter, isolate
         self.live = live  # a watch.LiveReload with --watch
+        # project.jupyter.server's url and token, handed to the pages served here (never written into the site)
+        self.server_token: dict | None = server_token
         self.stopping = threading.Event()
         self._etags: dict[tuple, str] = {}
         self._etag_lock = threading.Lock()
@@ -285,8 +291,21 @@ class SiteServer(http.server.ThreadingHTTPServer):
             self.reporter.detail(f"serve: {client_address[0]}: {type(error).__name__}: {error}")
 
 
+SERVER_TOKEN = "_mystlite/server-token"  # what the runtime asks mystlite serve for (remote.js)
+
+
+def served_server_token(project_dir: Path) -> dict | None:
+    """project.jupyter.server of a project, for `mystlite serve` to hand to its pages at serve time."""
+    from .config import load_config, project_config_file
+
+    if project_config_file(project_dir) is None:
+        return None
+    server = (load_config(project_dir).jupyter or {}).get("server")
+    return {"url": server["url"], "token": server["token"]} if server and server.get("token") else None
+
+
 def make_server(root: Path, host: str, port: int, base_url: str, reporter: Reporter,
-                isolate: bool = True, live=None) -> SiteServer:
+                isolate: bool = True, live=None, server_token: dict | None = None) -> SiteServer:
     handler = functools.partial(SiteHandler, root=root.resolve(), base_url=normalize_base_url(base_url),
                                 reporter=reporter)
     if not 0 <= port <= 65535:
@@ -294,7 +313,8 @@ def make_server(root: Path, host: str, port: int, base_url: str, reporter: Repor
     if host not in LOOPBACK:
         reporter.warn(f"serving on {host}, not only on this machine: anyone who can reach it can read the site")
     try:
-        return SiteServer((host, port), handler, reporter=reporter, isolate=isolate, live=live)
+        return SiteServer((host, port), handler, reporter=reporter, isolate=isolate, live=live,
+                          server_token=server_token if host in LOOPBACK else None)
     except (OSError, OverflowError) as err:
         reason = getattr(err, "strerror", None) or str(err)
         raise MystliteError(f"cannot listen on {host}:{port}: {reason}",
@@ -334,7 +354,11 @@ def serve_command(args: argparse.Namespace, reporter: Reporter) -> int:
         from .watch import LiveReload
 
         live = LiveReload()
-    server = make_server(root, args.host, args.port, base_url, reporter, live=live)
+    token = served_server_token(args.path)
+    server = make_server(root, args.host, args.port, base_url, reporter, live=live, server_token=token)
+    if token:
+        print(f"pages served here connect to the Jupyter server at {token['url']} with myst.yml's token "
+              f"(only on this machine; the built site never holds it)", flush=True)
     host, port = server.server_address[:2]
     url = f"http://{host}:{port}{normalize_base_url(base_url)}"
     print(f"serving {root} at {url} (Ctrl+C to stop)", flush=True)

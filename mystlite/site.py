@@ -148,12 +148,14 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
         contents_py = [file for path in config.options.contents
                        for file in ([path] if path.is_file() else sorted(path.rglob("*.py")))
                        if file == path or not is_skipped(file.relative_to(path))]
+        site_imports = scan_site(project, contents_py)
         dist = prepare_distribution(config.options, config.file, resolve_cache_dir(cache_dir), reporter,
                                     lambda index: config.where(("mystlite", "packages", index)),
-                                    scan_site(project, contents_py),
+                                    site_imports,
                                     lambda index: config.where(("mystlite", "wheels", index)),
                                     config.where(("mystlite", "pyodide")))
-        lite.offline, lite.offline_note = offline_truth(dist, reporter, offline_required, strict)
+        routed = route_pages(project, dist, site_imports)
+        lite.offline, lite.offline_note = offline_truth(dist, reporter, offline_required, strict, routed)
         lite.page_packages = dist.needs.page_packages if dist.needs else {}
         lite.unavailable = {module: item.message.split(": ", 1)[-1] if item.where else item.message
                             for item in dist.unavailable for module in item.modules}
@@ -173,9 +175,38 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
         lite.parts = {"lite": bundle.folder, META_DIR: write_meta(work, bundle.drive_files, snapshot)}
         lite.snapshot = f"{META_DIR}/{snapshot.name}" if snapshot else None
         lite.tasks_run, lite.notebooks = bundle.tasks_run, bundle.notebooks
-    elif config.jupyter is not None:
-        reporter.info("project.jupyter is not lite: no lite bundle is built")
+    elif config.remote:
+        reporter.info(f"project.jupyter has no lite: pages run on {REMOTE_NAMES[config.remote]} and no lite "
+                      f"bundle is built")
     return lite
+
+
+REMOTE_NAMES = {"binder": "Binder", "server": "a Jupyter server", "lite": "the browser (pyodide)"}
+
+
+def route_pages(project: Project, dist, site_imports) -> set[str]:
+    """With both pyodide and a remote backend, a page whose imports pyodide cannot satisfy (an import nothing
+    provides, a package with no wasm build) runs on the remote one; returns the pages that moved. A page's
+    own `jupyter: lite` keeps it in the browser."""
+    config = project.config
+    if not config.remote or not config.lite:
+        return set()
+    blocked: dict[str, str] = {}
+    for module in (dist.needs.unknown if dist.needs else {}):
+        blocked[module] = f"{module}: no pyodide build"
+    for item in dist.unavailable:
+        for module in item.modules:
+            blocked.setdefault(module, f"{item.needed_by}: needs {item.package}, which has no wasm build")
+    by_page = site_imports.by_page()
+    moved = set()
+    for page in project.compute_pages:
+        if page.backend != "lite" or page.frontmatter.get("jupyter") == "lite":
+            continue
+        reasons = sorted({blocked[m] for m in by_page.get(page.path, set()) if m in blocked})
+        if reasons:
+            page.backend, page.route = config.remote, "; ".join(reasons)
+            moved.add(page.path)
+    return moved
 
 
 class StagedExecution:
@@ -213,7 +244,8 @@ class StagedExecution:
         self.result = executed
 
 
-def offline_truth(dist, reporter: Reporter, offline_required: bool, strict: bool = False) -> tuple[bool, str]:
+def offline_truth(dist, reporter: Reporter, offline_required: bool, strict: bool = False,
+                  remote_pages: set[str] = frozenset()) -> tuple[bool, str]:
     """Whether readers need the network, and why: imports nothing provides, packages that could not be
     bundled. With `--offline` each of these is an error instead of a warning; packages with no build for the
     browser at all are errors under `--strict` too."""
@@ -223,10 +255,17 @@ def offline_truth(dist, reporter: Reporter, offline_required: bool, strict: bool
                                 if offline_required else "--strict makes a package the site cannot have fatal")
         reporter.warn(message)
 
+    def in_browser(where: str) -> bool:  # what a page on a remote backend imports is the remote's business
+        return where.split(":")[0] not in remote_pages
+
     for item in dist.unavailable:
-        say(item.message, strict)
+        if not item.where or in_browser(item.where):
+            say(item.message, strict)
     needs = dist.needs
     for module, places in sorted((needs.unknown if needs else {}).items()):
+        places = [place for place in places if in_browser(place)]
+        if not places:
+            continue
         more = f" (and {len(places) - 1} more places)" if len(places) > 1 else ""
         say(f"{places[0]}: import {module}: no package of pyodide {dist.version} provides it, nor "
             f"mystlite.packages or mystlite.wheels{more}")
@@ -285,8 +324,15 @@ def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[
     if "server" in jupyter and not config.options.expose_server_token:
         jupyter["server"] = {k: v for k, v in jupyter["server"].items() if k != "token"}
     data = {"compute": page.compute, "jupyter": jupyter}
+    if page.compute and page.backend:
+        data.update(runtime=True, backend=page.backend, backends=config.backends,
+                    notebook=notebooks.get(page.path, page.path))
+        if page.route:
+            data["route"] = page.route
+        if config.remote == "binder":  # "Launch on Binder" opens the page's file in the repository
+            data["repo_path"] = repo_path(page.source)
     if page.compute and config.lite:
-        data.update(runtime=True, notebook=notebooks.get(page.path, page.path), drive=DRIVE_INDEX)
+        data.update(drive=DRIVE_INDEX)
         if (packages or {}).get(page.path):  # loaded while Python starts, and only what this page imports
             data["packages"] = packages[page.path]
         if snapshot:
@@ -299,6 +345,14 @@ def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[
                 data["solution_after"] = config.options.solution_after
     # "</" must not close the <script> element the JSON is embedded in
     return json.dumps(data, sort_keys=True).replace("</", "<\\/")
+
+
+def repo_path(source: Path) -> str:
+    """A file's path in its git repository (what Binder's urlpath names), or its name when none is found."""
+    for folder in source.parents:
+        if (folder / ".git").exists():
+            return source.relative_to(folder).as_posix()
+    return source.name
 
 
 def site_folder(path: Path) -> Path:

@@ -77,11 +77,12 @@ def built_sample(tmp_path_factory, download_cache):
 
 
 class Served:
-    def __init__(self, root: Path, base_url: str, isolate: bool = True):
+    def __init__(self, root: Path, base_url: str, isolate: bool = True, server_token: dict | None = None):
         from mystlite.log import Reporter
         from mystlite.serve import make_server, normalize_base_url
 
-        self.server = make_server(root, "127.0.0.1", 0, base_url, Reporter(quiet=True), isolate)
+        self.server = make_server(root, "127.0.0.1", 0, base_url, Reporter(quiet=True), isolate,
+                                  server_token=server_token)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}{normalize_base_url(base_url)}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -98,8 +99,8 @@ class Served:
 def serve():
     servers = []
 
-    def start(root: Path, base_url: str = "/", isolate: bool = True) -> Served:
-        served = Served(root, base_url, isolate)
+    def start(root: Path, base_url: str = "/", isolate: bool = True, server_token: dict | None = None) -> Served:
+        served = Served(root, base_url, isolate, server_token)
         servers.append(served)
         return served
 

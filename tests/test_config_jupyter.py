@@ -190,9 +190,37 @@ def test_page_opt_out(make_project, config_json):
     code, out = config_json(root)
     assert code == 0
     assert out["pages"] == [
-        {"path": "index.md", "kind": "markdown", "compute": False},
-        {"path": "a.ipynb", "kind": "notebook", "compute": True},
-        {"path": "b.md", "kind": "md-notebook", "compute": True},
-        {"path": "c.md", "kind": "md-notebook", "compute": False},
-        {"path": "d.md", "kind": "md-notebook", "compute": False},
+        {"path": "index.md", "kind": "markdown", "compute": False, "backend": None},
+        {"path": "a.ipynb", "kind": "notebook", "compute": True, "backend": "lite"},
+        {"path": "b.md", "kind": "md-notebook", "compute": True, "backend": "lite"},
+        {"path": "c.md", "kind": "md-notebook", "compute": False, "backend": None},
+        {"path": "d.md", "kind": "md-notebook", "compute": False, "backend": None},
     ]
+
+
+def test_a_page_chooses_its_backend(make_project, config_json):
+    """`jupyter: binder` or `jupyter: lite` in a page's frontmatter picks the backend when the project has it;
+    a backend the project lacks is a warning, and the page keeps the project's default."""
+    kernel = "kernelspec:\n  name: python3\n"
+    root = make_project({
+        "myst.yml": "version: 1\nproject:\n  jupyter:\n    lite: true\n    binder:\n      repo: me/course\n",
+        "a.md": f"---\n{kernel}---\n# A\n",
+        "b.md": f"---\njupyter: binder\n{kernel}---\n# B\n",
+        "c.md": f"---\njupyter: lite\n{kernel}---\n# C\n",
+    })
+    code, out = config_json(root)
+    assert code == 0
+    assert [(p["path"], p["backend"], p.get("route")) for p in out["pages"]] == [
+        ("a.md", "lite", None), ("b.md", "binder", "jupyter: binder in its frontmatter"), ("c.md", "lite", None)]
+
+    only_binder = make_project({"myst.yml": "version: 1\nproject:\n  jupyter: binder\n",
+                                "c.md": f"---\njupyter: lite\n{kernel}---\n# C\n"}, name="binder-only")
+    code, out = config_json(only_binder)
+    assert code == 0
+    assert out["pages"][0]["backend"] == "binder"
+    assert out["warnings"] == ["c.md:2: jupyter: asks for lite, which project.jupyter does not configure; the page "
+                               "runs on binder"]
+    server = make_project({"myst.yml": "version: 1\nproject:\n  jupyter:\n    server:\n      url: http://127.0.0.1:1/\n"
+                                       "      token: t\n", "a.md": f"---\n{kernel}---\n# A\n"}, name="server")
+    code, out = config_json(server)
+    assert out["pages"][0]["backend"] == "server"

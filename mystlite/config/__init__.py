@@ -45,6 +45,21 @@ class Config:
         return bool(self.jupyter and self.jupyter.get("lite"))
 
     @property
+    def remote(self) -> str | None:
+        """The remote backend: "server" (a Jupyter server of the author's), "binder", or None. A server wins
+        over Binder, as in MyST's theme."""
+        if not self.jupyter:
+            return None
+        if self.jupyter.get("server"):
+            return "server"
+        return "binder" if self.jupyter.get("binder") else None
+
+    @property
+    def backends(self) -> list[str]:
+        """The backends pages can run on, the project's default first."""
+        return [name for name in ("lite" if self.lite else None, self.remote) if name]
+
+    @property
     def title(self) -> str:
         return str(self.project.get("title") or self.site.get("title") or self.root.name)
 

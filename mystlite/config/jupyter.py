@@ -213,25 +213,28 @@ def project_jupyter(project: dict, diag: Diagnostics, where: Callable[[KeyPath],
 QUARTO_KERNEL = re.compile(r"^(python|xpython|pyodide)[\w.-]*$")
 
 
-def page_compute_opt_out(frontmatter: dict, where: Callable[[tuple], Where],
-                         diag: Diagnostics | None = None) -> bool:
-    """A page turns compute off with `jupyter: false` (or `thebe: false`, or the string "false"). Other
-    values are MyST's project forms (true, 'lite', 'binder', an object) or Quarto's kernel name (a warning);
-    anything else is an error."""
+def page_compute_choice(frontmatter: dict, where: Callable[[tuple], Where],
+                        diag: Diagnostics | None = None) -> str:
+    """What a page's `jupyter:` (or `thebe:`) asks for: "off" (`false`, or the string "false"), "lite" or
+    "binder" (the backend it must run on), or "default" (true, an object, or no key). Quarto's kernel name
+    is a warning and the default; anything else is an error."""
     for key in ("thebe", "jupyter"):
         if key in frontmatter:
             value = frontmatter[key]
             if isinstance(value, str) and value.lower() in ("true", "false"):
                 value = value.lower() == "true"
             if value is False:
-                return True
-            if value is True or value is None or isinstance(value, dict) or value in ("lite", "binder"):
-                return False
+                return "off"
+            if value in ("lite", "binder"):
+                return value
+            if value is True or value is None or isinstance(value, dict):
+                return "default"
             if isinstance(value, str) and QUARTO_KERNEL.match(value):
                 if diag is not None:
                     diag.warn(f"{value!r} is Quarto's kernel form; mystlite reads a page's `{key}:` as compute "
                               f"on or off, and leaves compute on", where((key,)), key)
-                return False
+                return "default"
             raise MystliteError(f"must be true, false, 'lite', 'binder' or an object, not {describe(value)}",
                                 where((key,)), key)
-    return False
+    return "default"
+

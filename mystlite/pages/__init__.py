@@ -103,7 +103,12 @@ def widgets_needed(contents: list[bytes], page_packages: dict[str, list[str]], s
         return switch
     if any({"ipywidgets", "anywidget"} & set(names) for names in page_packages.values()):
         return True
-    return any(b"application/vnd.jupyter.widget-view+json" in content for content in contents)
+    # pages that run on a remote kernel have no package list: their code itself says
+    return any(b"application/vnd.jupyter.widget-view+json" in content or WIDGET_IMPORT.search(content)
+               for content in contents)
+
+
+WIDGET_IMPORT = re.compile(rb"(?:^|\\n|\")\s*(?:import|from)\s+(?:ipywidgets|anywidget)\b")
 
 
 _NODE_TYPE = re.compile(rb'"type":\s*"(math|inlineMath|mermaid|myst)"')

@@ -102,7 +102,7 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
         ctx = RenderContext(url=_url_mapper(rel_root, index_path, asset), asset=asset,
                             citations=cite.get("data") or {}, citation_order=cite.get("order") or [], demos=demos,
                             katex=katex, read_asset=lambda path: _read_public(site_dir, path),
-                            compute=bool(project.config.lite and page and page.compute),
+                            compute=bool(page and page.compute and page.backend),
                             executed=(executed or {}).get(page.path) if page else None,
                             references=reference_urls(project.config.project))
         body = render(content.get("mdast"), ctx)
@@ -132,7 +132,7 @@ def render_site(project: Project, site_dir: Path, reporter: Reporter, lite_noteb
             rel_root=rel_root, compute=bool(page and page.compute),
             lite_notebook=lite_notebooks.get(page.path) if page and page.compute else None,
             footnotes=footnotes_list(ctx), page_data=page_data(page, **extra) if page else "",
-            runtime=bool(page and page.compute and project.config.lite and ctx.cells),
+            runtime=bool(page and page.compute and page.backend and ctx.cells),
             outline=ctx.headings, mermaid=ctx.mermaid, anywidget=ctx.anywidget, math=_has_math(content.get("mdast")),
             charts=" ".join(sorted(charts)) if charts and ('class="output-chart"' in body or ctx.compute) else "",
             widget_state=widget_state,

@@ -152,7 +152,12 @@ function recordOutput(cell, output, fresh) {
 
 async function downloadNotebook() {
   const source = new URL("lite/files/" + page.notebook.split("/").map(encodeURIComponent).join("/"), root);
-  const notebook = await fetch(source).then((r) => r.json());
+  // a site without a lite bundle (its pages run remotely) has no stored notebook: one is made from the page
+  const notebook = await fetch(source).then((r) => (r.ok ? r.json() : null)).catch(() => null) || {
+    nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: (page.jupyter || {}).kernelName || "python3",
+                                                              display_name: "Python 3", language: "python" } },
+    cells: cells.map(() => ({ cell_type: "code", metadata: {}, execution_count: null, outputs: [], source: "" })),
+  };
   let index = 0;
   for (const nbCell of notebook.cells) {
     if (nbCell.cell_type !== "code") continue;
@@ -418,6 +423,11 @@ const INPUT_BYTES = 1 << 16;
 
 function answerInput(state, bytes = new Uint8Array()) {
   // state 1: answered (bytes), 2: interrupted by Stop
+  if (worker && worker.answerInput) {  // a remote kernel: its stdin channel
+    worker.answerInput(state === 1 ? new TextDecoder().decode(bytes) : null);
+    asking = null;
+    return;
+  }
   const header = new Int32Array(sharedInput, 0, 2);
   new Uint8Array(sharedInput, 8, bytes.length).set(bytes);
   header[1] = bytes.length;
@@ -537,7 +547,73 @@ function needsWarmUp() {
   }
 }
 
+// ---- where the code runs: the site's pyodide (a worker), a Jupyter server or Binder (remote.js, the same
+// messages); a page with more than one backend lets the reader choose, and remembers the choice ----
+const BACKEND_KEY = `mystlite-backend:${location.pathname}`;
+const BACKEND_LABELS = { lite: "this browser (pyodide)", binder: "Binder", server: "a Jupyter server" };
+
+function chosenBackend() {
+  const offered = page.backends || ["lite"];
+  let chosen = null;
+  try { chosen = localStorage.getItem(BACKEND_KEY); } catch { /* storage unavailable */ }
+  return offered.includes(chosen) ? chosen : (page.backend || offered[0]);
+}
+
+let backend = chosenBackend();
+const readyText = () => (backend === "lite" ? "Ready" : `Ready (${BACKEND_LABELS[backend]})`);
+
+function startRemote() {
+  // remote.js is loaded only now: pages that run in the browser never fetch it
+  const queue = [];
+  const shim = { postMessage: (message) => queue.push(message), terminate() { shim.dead = true; }, onmessage: null };
+  import("./remote.js").then((module) => {
+    if (shim.dead) return;
+    const kernel = module.remoteKernel({ page, root, backend, say: (text) => setStatus(text) });
+    kernel.onmessage = (event) => shim.onmessage && shim.onmessage(event);
+    Object.assign(shim, { postMessage: kernel.postMessage, terminate: kernel.terminate, interrupt: kernel.interrupt,
+                          answerInput: kernel.answerInput, restart: kernel.restart });
+    for (const message of queue) kernel.postMessage(message);
+  }).catch((error) => setStatus(`The remote kernel's code could not load: ${error.message || error}`, "error"));
+  return shim;
+}
+
+function backendControls() {
+  const offered = page.backends || ["lite"];
+  if (offered.length > 1) {
+    const label = el("label", { class: "backend-choice" }, "Run on ");
+    const select = el("select", { "aria-label": "Where this page's code runs" });
+    for (const name of offered) {
+      const option = el("option", { value: name }, BACKEND_LABELS[name] || name);
+      if (name === backend) option.selected = true;
+      select.append(option);
+    }
+    if (page.route) label.title = `This page runs on ${BACKEND_LABELS[page.backend]} by default: ${page.route}`;
+    select.addEventListener("change", () => {
+      backend = select.value;
+      try { localStorage.setItem(BACKEND_KEY, backend); } catch { /* for this visit only */ }
+      restartWorker();
+    });
+    label.append(select);
+    status.before(label);
+  }
+  const binder = (page.jupyter || {}).binder;
+  if (binder && offered.includes("binder")) {
+    import("./remote.js").then(({ binderLaunchUrl }) => {
+      const link = el("a", { class: "button launch-binder", href: binderLaunchUrl(binder, page.repo_path),
+                             target: "_blank", rel: "noopener" }, "Launch on Binder");
+      status.before(link);
+    }).catch(() => {});
+  }
+}
+
 function startWorker() {
+  if (backend !== "lite") {
+    worker = startRemote();
+    worker.onmessage = handleMessage;
+    worker.postMessage({ type: "init" });
+    setStatus(`Connecting to ${BACKEND_LABELS[backend]}…`);
+    return;
+  }
   if (typeof Worker === "undefined") {
     setStatus("This browser cannot run the code here: it has no Web Worker support.", "error");
     return;
@@ -547,7 +623,26 @@ function startWorker() {
     interruptBuffer = new Uint8Array(new SharedArrayBuffer(1));
     sharedInput = new SharedArrayBuffer(8 + INPUT_BYTES);
   }
-  worker.onmessage = ({ data }) => {
+  worker.onmessage = handleMessage;
+  worker.onerror = (event) => setStatus(`The Python worker failed: ${event.message || "unknown error"}`, "error");
+  const notebook = page.notebook || "";
+  worker.postMessage({
+    type: "init",
+    pyodideUrl: new URL("lite/static/pyodide/pyodide.mjs", root).href,
+    kernelUrl: new URL("./kernel.py", import.meta.url).href,
+    snapshotUrl: page.snapshot ? new URL(page.snapshot, root).href : null,
+    drive: page.drive ? { index: new URL(page.drive, root).href, files: new URL("lite/files/", root).href } : null,
+    cwd: "/drive/" + notebook.split("/").slice(0, -1).join("/"),
+    packages: page.packages || [],
+    unavailable: page.unavailable || {},
+    warmUp: needsWarmUp(),
+    page: notebook,
+    interruptBuffer,
+    sharedInput,
+  });
+}
+
+function handleMessage({ data }) {
     if (data.type === "reply") {
       const resolve = asked.get(data.rid);
       asked.delete(data.rid);
@@ -558,7 +653,7 @@ function startWorker() {
     switch (data.type) {
       case "status":
         if (data.ready && pending.size) showProgress(); // Python is up, and cells are waiting: say so
-        else setStatus(data.text, data.ready ? "ready" : "");
+        else setStatus(data.ready ? readyText() : data.text, data.kind || (data.ready ? "ready" : ""));
         break;
       case "warmed":
         try { localStorage.setItem(WARMED_KEY, String(Date.now())); } catch { /* storage unavailable */ }
@@ -620,7 +715,7 @@ function startWorker() {
         } else if (pending.size) {
           showProgress();
         } else {
-          setStatus("Ready", "ready");
+          setStatus(readyText(), "ready");
         }
         if (holds.length) {
           runAllHeld += 1;
@@ -631,28 +726,14 @@ function startWorker() {
         break;
       }
     }
-  };
-  worker.onerror = (event) => setStatus(`The Python worker failed: ${event.message || "unknown error"}`, "error");
-  const notebook = page.notebook || "";
-  worker.postMessage({
-    type: "init",
-    pyodideUrl: new URL("lite/static/pyodide/pyodide.mjs", root).href,
-    kernelUrl: new URL("./kernel.py", import.meta.url).href,
-    snapshotUrl: page.snapshot ? new URL(page.snapshot, root).href : null,
-    drive: page.drive ? { index: new URL(page.drive, root).href, files: new URL("lite/files/", root).href } : null,
-    cwd: "/drive/" + notebook.split("/").slice(0, -1).join("/"),
-    packages: page.packages || [],
-    unavailable: page.unavailable || {},
-    warmUp: needsWarmUp(),
-    page: notebook,
-    interruptBuffer,
-    sharedInput,
-  });
 }
 
-function restartWorker() {
-  if (worker) worker.terminate();
-  worker = null;
+function restartWorker(event) {
+  // Restart on a remote kernel restarts it through the server's API, on the same connection; a change of
+  // backend, and pyodide, start afresh
+  const sameRemote = event && worker && worker.restart;
+  if (worker && !sameRemote) worker.terminate();
+  if (!sameRemote) worker = null;
   for (const resolve of asked.values()) resolve(null);
   asked.clear();
   for (const [id, cell] of pending) {
@@ -665,7 +746,8 @@ function restartWorker() {
   runAllQueue = [];
   for (const cell of cells) cell.querySelector(".cell-count").textContent = "";
   setStatus("Restarting Python…");
-  startWorker();
+  if (sameRemote) worker.restart();
+  else startWorker();
 }
 
 // Run all: one cell after the other; the first error stops it, as in Jupyter, and the rest are marked not run.
@@ -698,14 +780,15 @@ runAll.addEventListener("click", () => {
   for (const cell of runAllQueue) cell.querySelector(".cell-count").textContent = "[ ]";
   advanceRunAll();
 });
-restart.addEventListener("click", restartWorker);
+restart.addEventListener("click", (event) => restartWorker(event));
 stop.addEventListener("click", () => {
   if (asking) {
     asking.remove();
     answerInput(2); // the waiting input() raises KeyboardInterrupt
     return;
   }
-  if (interruptBuffer) interruptBuffer[0] = 2; // SIGINT: raises KeyboardInterrupt in the running cell
+  if (worker && worker.interrupt) worker.interrupt(); // a remote kernel: the server interrupts it, state kept
+  else if (interruptBuffer) interruptBuffer[0] = 2; // SIGINT: raises KeyboardInterrupt in the running cell
   else restartWorker(); // without cross-origin isolation the only way to stop Python is a restart
 });
 
@@ -744,9 +827,11 @@ if (page.checks) {
 }
 
 // A page whose code imports widgets gets its widget manager while Python starts, not after the first Run.
-if ((page.packages || []).some((name) => name === "ipywidgets" || name === "anywidget")) {
+if (backend === "lite" && (page.packages || []).some((name) => name === "ipywidgets" || name === "anywidget")) {
   setTimeout(loadWidgets, 0);
 }
+
+backendControls();
 
 // Start Python while the reader is still reading, so the first Run is quick.
 reloadIsolated().then((reloading) => { if (!reloading && !worker) startWorker(); });
