@@ -212,6 +212,12 @@ def run_config(args: argparse.Namespace, reporter: Reporter) -> int:
         pages = load_project(config).pages
     except MystliteError as err:
         diag.errors.append(str(err))
+    from .site import recorded_routes
+
+    for page in pages:  # what the last build decided from the pages' imports (torch: no pyodide build)
+        backend, route = recorded_routes(config).get(page.path, (None, ""))
+        if page.backend == "lite" and backend and route and not page.route:
+            page.backend, page.route = backend, f"{route} (at the last build)"
     if args.json:
         print(json.dumps({
             "jupyter": config.jupyter,

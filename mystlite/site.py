@@ -18,7 +18,7 @@ from .cache import cache_dir as resolve_cache_dir
 from .config import load_config, project_config_file
 from .baseurl import env_base_url
 from .errors import MystliteError
-from .files import LEGACY_RECORD, WORK_DIR, is_skipped, sync_folder
+from .files import LEGACY_RECORD, WORK_DIR, is_skipped, sync_folder, write_text
 from .lock import project_lock
 from .log import Reporter
 from .project import Project, load_project
@@ -155,6 +155,8 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
                                     lambda index: config.where(("mystlite", "wheels", index)),
                                     config.where(("mystlite", "pyodide")))
         routed = route_pages(project, dist, site_imports)
+        write_text(work / ROUTES, json.dumps({page.path: [page.backend, page.route] for page in project.compute_pages
+                                              if page.path in routed}, indent=1, sort_keys=True))
         lite.offline, lite.offline_note = offline_truth(dist, reporter, offline_required, strict, routed)
         lite.page_packages = dist.needs.page_packages if dist.needs else {}
         lite.unavailable = {module: item.message.split(": ", 1)[-1] if item.where else item.message
@@ -179,6 +181,17 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
         reporter.info(f"project.jupyter has no lite: pages run on {REMOTE_NAMES[config.remote]} and no lite "
                       f"bundle is built")
     return lite
+
+
+ROUTES = "routes.json"  # in the work folder: the pages the last build sent to the remote backend, and why
+
+
+def recorded_routes(config) -> dict[str, tuple[str, str]]:
+    """page -> (backend, why), as the last build routed it (for `mystlite config`, which scans no imports)."""
+    from .files import read_json
+
+    data = read_json(config.root / WORK_DIR / ROUTES) or {}
+    return {path: (entry[0], entry[1]) for path, entry in data.items() if isinstance(entry, list) and len(entry) == 2}
 
 
 REMOTE_NAMES = {"binder": "Binder", "server": "a Jupyter server", "lite": "the browser (pyodide)"}
@@ -331,6 +344,10 @@ def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[
             data["route"] = page.route
         if config.remote == "binder":  # "Launch on Binder" opens the page's file in the repository
             data["repo_path"] = repo_path(page.source)
+        if checks:
+            data["checks"] = checks
+            if config.options.solution_after:
+                data["solution_after"] = config.options.solution_after
     if page.compute and config.lite:
         data.update(drive=DRIVE_INDEX)
         if (packages or {}).get(page.path):  # loaded while Python starts, and only what this page imports
@@ -339,10 +356,6 @@ def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[
             data["snapshot"] = snapshot
         if unavailable:
             data["unavailable"] = unavailable
-        if checks:
-            data["checks"] = checks
-            if config.options.solution_after:
-                data["solution_after"] = config.options.solution_after
     # "</" must not close the <script> element the JSON is embedded in
     return json.dumps(data, sort_keys=True).replace("</", "<\\/")
 

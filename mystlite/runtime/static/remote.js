@@ -261,6 +261,7 @@ export function remoteKernel({ page, root, backend, say }) {
     if (!response.ok) throw new Error(`${where.name} could not start a ${kernelName} kernel (HTTP ${response.status})`);
     kernel = await response.json();
     await openSocket();
+    await kernelAnswers();
     addEventListener("pagehide", () => {  // a reader who leaves frees the kernel at once
       if (kernel && !closed) fetch(`${server.url}api/kernels/${kernel.id}`, { method: "DELETE", keepalive: true,
         headers: { Authorization: `token ${server.token}` } }).catch(() => {});
@@ -481,12 +482,28 @@ export function remoteKernel({ page, root, backend, say }) {
     requests.clear();
     helpers = null;
     post({ type: "status", text: `Restarting the kernel on ${where.name}…` });
-    connected = api(`api/kernels/${kernel.id}/restart`, { method: "POST" }).then((response) => {
+    connected = api(`api/kernels/${kernel.id}/restart`, { method: "POST" }).then(async (response) => {
       if (!response.ok) throw new Error(`${where.name} could not restart the kernel (HTTP ${response.status})`);
+      await kernelAnswers();
       post({ type: "status", text: `Ready (${where.name})`, ready: true });
     });
     return connected;
   };
+
+  async function kernelAnswers() {
+    // a kernel that has just (re)started drops what it is sent until it answers kernel_info, as JupyterLab knows
+    for (let tries = 0; tries < 60; tries++) {
+      const answered = await new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), 1000);
+        request("shell", "kernel_info_request", {}, {
+          reply() { clearTimeout(timer); resolve(true); },
+          lost() { clearTimeout(timer); resolve(false); },
+        });
+      });
+      if (answered) return;
+    }
+    throw new Error(`the kernel on ${where.name} did not answer after a restart`);
+  }
   self.terminate = () => {
     closed = true;
     if (socket) socket.close();
