@@ -27,13 +27,15 @@ def free_port() -> int:
 
 
 class JupyterServer:
-    def __init__(self, token: str = "mystlite-test-token", base_url: str = "/"):
-        """`base_url`: the prefix it serves under, as a JupyterHub user's server does (/user/<name>/)."""
+    def __init__(self, token: str = "mystlite-test-token", base_url: str = "/", root_dir: str | None = None):
+        """`base_url`: the prefix it serves under, as a JupyterHub user's server does (/user/<name>/);
+        `root_dir`: the folder its file browser and notebooks start from."""
         self.token, self.port = token, free_port()
         self.url = f"http://127.0.0.1:{self.port}{base_url}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyter_server", "--ip=127.0.0.1", f"--port={self.port}", "--no-browser",
              "--allow-root", f"--IdentityProvider.token={token}", f"--ServerApp.base_url={base_url}",
+             *([f"--ServerApp.root_dir={root_dir}"] if root_dir else []),
              r"--ServerApp.allow_origin_pat=http://127\.0\.0\.1:\d+", "--ServerApp.port_retries=0"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
