@@ -1,4 +1,5 @@
-// In-page compute: Run buttons on the executable cells of this page, on the site's own pyodide in a worker.
+// In-page compute: Run buttons on the executable cells of this page, on the site's own pyodide in a worker, or on a
+// remote Jupyter kernel (Binder or a Jupyter server: remote.js) that takes the same messages.
 // Outputs use the same markup as the stored outputs that mystlite renders at build time.
 const page = JSON.parse(document.getElementById("mystlite-page").textContent);
 const root = new URL(document.body.dataset.root || "./", location.href);
@@ -643,89 +644,89 @@ function startWorker() {
 }
 
 function handleMessage({ data }) {
-    if (data.type === "reply") {
-      const resolve = asked.get(data.rid);
-      asked.delete(data.rid);
-      if (resolve) resolve(data);
-      return;
-    }
-    const cell = pending.get(data.id);
-    switch (data.type) {
-      case "status":
-        if (data.ready && pending.size) showProgress(); // Python is up, and cells are waiting: say so
-        else setStatus(data.ready ? readyText() : data.text, data.kind || (data.ready ? "ready" : ""));
-        break;
-      case "warmed":
-        try { localStorage.setItem(WARMED_KEY, String(Date.now())); } catch { /* storage unavailable */ }
-        break;
-      case "fatal":
-        setStatus(`Python could not start: ${data.text}`, "error");
-        for (const c of pending.values()) finish(c, 0);
-        break;
-      case "stream":
-        if (!cell) break;
-        recordOutput(cell, { output_type: "stream", name: data.name, text: data.text }, states.get(data.id)?.fresh);
-        addStream(cell, data.name, data.text, freshOutputs(data.id, cell));
-        break;
-      case "display":
-        if (!cell) break;
-        recordOutput(cell, { output_type: "display_data", data: data.data, metadata: {} }, states.get(data.id)?.fresh);
-        addRich(cell, data.data, "display_data", freshOutputs(data.id, cell), data.display_id);
-        break;
-      case "update": updateDisplay(data.display_id, data.data); break;
-      case "comm": widgetMessage(data); break;
-      case "input":
-        if (cell) askInput(data.id, cell, data.prompt, data.password);
-        break;
-      case "clear":
-        if (!cell) break;
-        if (data.wait) states.get(data.id).fresh = true; // cleared when the next output arrives
-        else freshOutputs(data.id, cell).replaceChildren();
-        break;
-      case "result":
-        if (!cell) break;
-        recordOutput(cell, { output_type: "execute_result", data: data.data, metadata: {}, execution_count: null },
-                     states.get(data.id)?.fresh);
-        addRich(cell, data.data, "execute_result", freshOutputs(data.id, cell));
-        break;
-      case "error":
-        if (cell) {
-          recordOutput(cell, { output_type: "error", ename: data.ename || "Error", evalue: data.evalue || "",
-                               traceback: [data.traceback] }, states.get(data.id)?.fresh);
-          addError(cell, data.traceback, freshOutputs(data.id, cell));
-        }
-        if (states.get(data.id)) states.get(data.id).failed = true;
-        break;
-      case "done": {
-        if (!cell) break;
-        if (states.get(data.id)?.fresh) liveOutputs.set(cell, []);
-        freshOutputs(data.id, cell); // a run with no output clears the old one
-        finish(cell, data.count);
-        pending.delete(data.id);
-        const failed = states.get(data.id)?.failed;
-        states.delete(data.id);
-        // what listens (an exercise's check) may hold Run all until it is done, so that it runs in page order
-        const holds = [];
-        cell.dispatchEvent(new CustomEvent("mystlite:ran", {
-          bubbles: true, detail: { failed: Boolean(failed), waitUntil: (promise) => holds.push(promise) },
-        }));
-        if (failed) {
-          setStatus(`Error in cell ${cells.indexOf(cell) + 1}`, "error");
-          stopRunAll(cell);
-        } else if (pending.size) {
-          showProgress();
-        } else {
-          setStatus(readyText(), "ready");
-        }
-        if (holds.length) {
-          runAllHeld += 1;
-          Promise.allSettled(holds).then(() => { runAllHeld -= 1; advanceRunAll(); });
-        } else {
-          advanceRunAll();
-        }
-        break;
+  if (data.type === "reply") {
+    const resolve = asked.get(data.rid);
+    asked.delete(data.rid);
+    if (resolve) resolve(data);
+    return;
+  }
+  const cell = pending.get(data.id);
+  switch (data.type) {
+    case "status":
+      if (data.ready && pending.size) showProgress(); // Python is up, and cells are waiting: say so
+      else setStatus(data.ready ? readyText() : data.text, data.kind || (data.ready ? "ready" : ""));
+      break;
+    case "warmed":
+      try { localStorage.setItem(WARMED_KEY, String(Date.now())); } catch { /* storage unavailable */ }
+      break;
+    case "fatal":
+      setStatus(`Python could not start: ${data.text}`, "error");
+      for (const c of pending.values()) finish(c, 0);
+      break;
+    case "stream":
+      if (!cell) break;
+      recordOutput(cell, { output_type: "stream", name: data.name, text: data.text }, states.get(data.id)?.fresh);
+      addStream(cell, data.name, data.text, freshOutputs(data.id, cell));
+      break;
+    case "display":
+      if (!cell) break;
+      recordOutput(cell, { output_type: "display_data", data: data.data, metadata: {} }, states.get(data.id)?.fresh);
+      addRich(cell, data.data, "display_data", freshOutputs(data.id, cell), data.display_id);
+      break;
+    case "update": updateDisplay(data.display_id, data.data); break;
+    case "comm": widgetMessage(data); break;
+    case "input":
+      if (cell) askInput(data.id, cell, data.prompt, data.password);
+      break;
+    case "clear":
+      if (!cell) break;
+      if (data.wait) states.get(data.id).fresh = true; // cleared when the next output arrives
+      else freshOutputs(data.id, cell).replaceChildren();
+      break;
+    case "result":
+      if (!cell) break;
+      recordOutput(cell, { output_type: "execute_result", data: data.data, metadata: {}, execution_count: null },
+                   states.get(data.id)?.fresh);
+      addRich(cell, data.data, "execute_result", freshOutputs(data.id, cell));
+      break;
+    case "error":
+      if (cell) {
+        recordOutput(cell, { output_type: "error", ename: data.ename || "Error", evalue: data.evalue || "",
+                             traceback: [data.traceback] }, states.get(data.id)?.fresh);
+        addError(cell, data.traceback, freshOutputs(data.id, cell));
       }
+      if (states.get(data.id)) states.get(data.id).failed = true;
+      break;
+    case "done": {
+      if (!cell) break;
+      if (states.get(data.id)?.fresh) liveOutputs.set(cell, []);
+      freshOutputs(data.id, cell); // a run with no output clears the old one
+      finish(cell, data.count);
+      pending.delete(data.id);
+      const failed = states.get(data.id)?.failed;
+      states.delete(data.id);
+      // what listens (an exercise's check) may hold Run all until it is done, so that it runs in page order
+      const holds = [];
+      cell.dispatchEvent(new CustomEvent("mystlite:ran", {
+        bubbles: true, detail: { failed: Boolean(failed), waitUntil: (promise) => holds.push(promise) },
+      }));
+      if (failed) {
+        setStatus(`Error in cell ${cells.indexOf(cell) + 1}`, "error");
+        stopRunAll(cell);
+      } else if (pending.size) {
+        showProgress();
+      } else {
+        setStatus(readyText(), "ready");
+      }
+      if (holds.length) {
+        runAllHeld += 1;
+        Promise.allSettled(holds).then(() => { runAllHeld -= 1; advanceRunAll(); });
+      } else {
+        advanceRunAll();
+      }
+      break;
     }
+  }
 }
 
 function restartWorker(event) {
