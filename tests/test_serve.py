@@ -316,3 +316,28 @@ def test_precompress_writes_copies_beside_text_files_the_same_on_every_build(tmp
     (project / "index.md").write_text((project / "index.md").read_text().replace("\nMore.\n", ""))
     build_site(project, Reporter(quiet=True), cache_dir=download_cache)  # back: the same bytes again
     assert {p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*") if p.is_file()} == first
+
+
+def test_the_server_token_is_handed_out_at_serve_time_only_on_this_machine(tmp_path, site, serve):
+    """`mystlite serve` of a project with project.jupyter.server answers the runtime's question for the token (so
+    the author is not asked); a built site has no such file, and a server listening beyond loopback hands out
+    nothing."""
+    import json
+
+    from mystlite.log import Reporter
+    from mystlite.serve import SERVER_TOKEN, make_server, served_server_token
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "myst.yml").write_text("version: 1\nproject:\n  jupyter:\n    server:\n      url: http://127.0.0.1:8888/\n"
+                                      "      token: s3cret\n")
+    token = served_server_token(project)
+    assert token == {"url": "http://127.0.0.1:8888/", "token": "s3cret"}
+    status, kind, body = get(serve(site, server_token=token), "/" + SERVER_TOKEN)
+    assert (status, kind, json.loads(body)) == (200, "application/json", token)
+    assert get(serve(site), "/" + SERVER_TOKEN)[0] == 404  # a plain static host: the reader is asked
+    wide = make_server(site, "0.0.0.0", 0, "/", Reporter(quiet=True), server_token=token)
+    assert wide.server_token is None
+    wide.server_close()
+    (project / "myst.yml").write_text("version: 1\nproject:\n  jupyter: binder\n")
+    assert served_server_token(project) is None
