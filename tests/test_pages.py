@@ -249,9 +249,10 @@ def test_server_token_is_published_only_on_request(tmp_path, download_cache, exp
     site = build_site(secret_project(tmp_path, expose), Reporter(quiet=True), cache_dir=download_cache)
     published = [p for p in site.output.rglob("*") if p.is_file() and b"s3cret-token-value" in p.read_bytes()]
     html = (site.output / "index.html").read_text()
-    assert '"server": {' in html and '"url": "http://localhost:8888/"' in html  # carried for a later connector
+    assert '"server": {' in html and '"url": "http://localhost:8888/"' in html  # the runtime connects to it
     assert bool(published) is expose
-    assert "_static/runtime/runtime.js" not in html  # a server config is not lite: no in-page pyodide
+    assert "_static/runtime/runtime.js" in html and '"backend": "server"' in html  # its cells run on the server
+    assert not (site.output / "lite").exists()  # no pyodide for a page that runs remotely
 
 
 def test_a_user_site_template_is_respected(tmp_path, download_cache):
