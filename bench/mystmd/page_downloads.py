@@ -1,6 +1,6 @@
-"""Benchmark for a proposed mystmd fix (issue 15): a page without `downloads` skips the project-wide export
-list. See page-downloads.md for the change. The fix is applied to a temporary copy of the installed mystmd
-bundle, never to the one mystlite runs.
+"""Benchmark for a mystmd fix (issue 15; mystlite carries it since issue 25): a page without `downloads` skips
+the project-wide export list. See page-downloads.md for the change (the upstream proposal) and
+mystlite/pages/mystpatch.py for how mystlite carries it; here the patched copy is made in a temporary folder.
 
 For each size, a generated book (bench/scale.py's generator) is built cold with `myst build --site`, stock
 and patched, in the same run; the published site data (_build/site) must be identical (mdast node keys and output ids, random in every build, aside).
@@ -22,23 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scale import generate, timed  # noqa: E402
 
-# The new lines, inserted at the start of resolvePageDownloads' body once the project path is known.
-ANCHOR = "  const project = projectPath ? selectors_exports.selectLocalProject(session.store.getState(), projectPath) : void 0;\n  const files = project ? filterPages(project)"
-EARLY_RETURN = ("  if (!(await getRawFrontmatterFromFile(session, file, projectPath))?.downloads)\n"
-                "    return void 0;  // no downloads to resolve: the project's export list is not needed\n")
-
-
 def patched_copy(folder: Path) -> Path:
-    import mystmd_py
+    """mystmd with the fix mystlite carries (mystlite/pages/mystpatch.py), made in `folder`."""
+    from mystlite.pages.mystpatch import installed_bundle, myst_script
 
-    source = Path(mystmd_py.__file__).parent / "myst.cjs"
-    text = source.read_text()
-    if text.count(ANCHOR) != 1:
-        sys.exit(f"{source}: resolvePageDownloads is not where this benchmark expects it (another mystmd version?)")
-    folder.mkdir(parents=True)
-    target = folder / "myst.cjs"
-    target.write_text(text.replace(ANCHOR, EARLY_RETURN + ANCHOR))
-    return target
+    script = myst_script(folder)
+    if script == installed_bundle():
+        sys.exit("the installed mystmd is not the one mystlite's patch is for (see mystlite/pages/mystpatch.py)")
+    return script
 
 
 def _without_keys(value):

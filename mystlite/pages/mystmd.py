@@ -66,10 +66,15 @@ def myst_env(base_url: str | None) -> dict[str, str]:
     return env
 
 
-def myst_script() -> Path:
-    import mystmd_py
+def myst_script(reporter: Reporter | None = None) -> Path:
+    """mystmd's bundle to run: with the fixes mystlite carries (mystpatch.py) when it is the pinned one."""
+    from .mystpatch import myst_script as chosen
 
-    return Path(mystmd_py.__file__).parent / "myst.cjs"
+    try:
+        cache = cache_dir()
+    except (MystliteError, OSError):  # an unusable cache folder is said by the build itself
+        cache = None
+    return chosen(cache, reporter)
 
 
 BOM = b"\xef\xbb\xbf"
@@ -284,7 +289,8 @@ class MystRun:
 
     def _start_build(self) -> None:
         restore_downloads(self.mirror, cache_dir())
-        self.proc = proc.popen([find_node(), str(myst_script()), "build", "--html"], cwd=self.mirror, env=self.env,
+        self.proc = proc.popen([find_node(), str(myst_script(self.reporter)), "build", "--html"], cwd=self.mirror,
+                               env=self.env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def cancel(self) -> None:
@@ -392,7 +398,7 @@ def render_demos(sources: list[str], work: Path, reporter: Reporter) -> dict[str
     changed = sync_folder(folder, files, keep=("_build", ".rendered"))
     content = folder / "_build" / "site" / "content"
     if changed or not stamp_ok:
-        result = proc.run([find_node(), str(myst_script()), "build", "--html"], cwd=folder, env=myst_env(None),
+        result = proc.run([find_node(), str(myst_script(reporter)), "build", "--html"], cwd=folder, env=myst_env(None),
                           capture_output=True, text=True)
         if result.returncode != 0:
             reporter.warn(f"the {{myst}} demos could not be rendered: {last_meaningful_line(result.stdout)}")
