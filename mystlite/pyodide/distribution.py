@@ -305,9 +305,13 @@ def look_up_unknown_imports(needs: "SiteNeeds", resolver: "LockResolver", projec
     from .local_package import find_local_package
 
     package = find_local_package(project_root) if needs.unknown else None
-    declared = [package.name, *package.dependencies] if package is not None else []
     found = []
     for module in sorted(needs.unknown):
+        # the documented package itself, and those of its dependencies whose name holds the module's (pyyaml for
+        # yaml): one pip look-up each, so not every dependency for every import
+        squashed = module.lower().replace("_", "")
+        declared = [package.name] + [dep for dep in package.dependencies
+                                     if squashed in dep.replace("-", "")] if package is not None else []
         wheel = resolver.cache.providing(module, [module, *declared], resolver.reporter)
         if wheel is None:
             continue
