@@ -150,3 +150,15 @@ def test_an_import_nothing_provides_is_named_with_its_place(tmp_path, download_c
     (root / "index.md").write_text((root / "index.md").read_text() + "\n")
     assert main(["build", "--offline", "--cache-dir", str(download_cache)]) == 1
     assert "error: index.md:9: import torch: no package" in capsys.readouterr().err
+
+
+def test_zoneinfo_brings_pyodides_tzdata():
+    """pyodide has no system time-zone data: a page that imports zoneinfo gets the tzdata package."""
+    from mystlite.pyodide.imports import ImportUse, SiteImports
+    from mystlite.pyodide.needs import site_needs
+
+    lock = {"packages": {"tzdata": {"name": "tzdata", "imports": ["tzdata"], "depends": []}}}
+    needs = site_needs(SiteImports(uses=[ImportUse("zoneinfo", "clock.md:9"), ImportUse("json", "clock.md:10")]),
+                       lock, [])
+    assert needs.packages == {"tzdata": ["clock.md:9"]} and needs.page_packages == {"clock.md": ["tzdata"]}
+    assert needs.unknown == {}

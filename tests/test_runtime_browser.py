@@ -282,3 +282,21 @@ def test_markdown_and_latex_outputs_are_typeset_offline(stats_page):
     assert cell.locator(".output-latex .katex .mfrac").count() == 1
     assert "$" not in cell.locator(".cell-outputs").inner_text()  # no raw source left
     assert page.evaluate("document.fonts.check('16px KaTeX_Main')")  # KaTeX's own fonts, from the site
+
+
+def test_ipython_notations_that_notebooks_carry_run(stats_page):
+    """Real notebooks carry `%%time`, `name?`, `!mkdir`, `%pip install` and `%matplotlib inline`: each runs (or
+    says plainly that a shell command cannot), instead of a SyntaxError."""
+    page = stats_page.page
+    set_code(page, 1, "%%time\nx = 6 * 7\nx")
+    shown = run_cell(page, 1)
+    assert "42" in shown and "Wall time:" in shown
+    set_code(page, 1, "len?")
+    assert "Return the number of items" in run_cell(page, 1)
+    set_code(page, 1, "%matplotlib inline\n!mkdir -p out/a\n!ls -la\nimport os\nprint(os.path.isdir('out/a'))")
+    shown = run_cell(page, 1)
+    assert "True" in shown and "!ls -la: shell commands do not run in the browser" in shown
+    assert "SyntaxError" not in shown
+    set_code(page, 1, "%time sum(range(4))")
+    shown = run_cell(page, 1)
+    assert "Wall time:" in shown and "6" in shown

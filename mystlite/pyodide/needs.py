@@ -39,6 +39,10 @@ class SiteNeeds:
         return places
 
 
+# Standard-library modules that need a package's data in pyodide, which has no system copy of it
+STDLIB_DATA = {"zoneinfo": "tzdata"}
+
+
 def site_needs(imports: SiteImports, base_lock: dict, custom: list[WheelInfo],
                extra_providers: dict[str, str] | None = None) -> SiteNeeds:
     """`extra_providers`: import name -> package for what mystlite adds itself (widgets)."""
@@ -49,11 +53,12 @@ def site_needs(imports: SiteImports, base_lock: dict, custom: list[WheelInfo],
     own = {module for info in custom for module in info.imports}
     needs = SiteNeeds(requirements=list(imports.requirements))
     for use in imports.uses:
-        if is_provided(use.module) or use.module in own:
+        data = STDLIB_DATA.get(use.module)
+        if (is_provided(use.module) and not data) or use.module in own:
             continue
         page = use.where.split(":")[0]
-        if use.module in providers:
-            name = providers[use.module]
+        if use.module in providers or data in providers.values():
+            name = data or providers[use.module]
             needs.packages.setdefault(name, []).append(use.where)
             needs.page_packages.setdefault(page, [])
             if name not in needs.page_packages[page]:

@@ -124,12 +124,44 @@ NO_OP_MAGIC = re.compile(r"^(?P<indent>[ \t]*)%(?:matplotlib|config|load_ext|aut
                          re.MULTILINE)
 
 
+SHELL_LINE = re.compile(r"^(?P<indent>[ \t]*)!(?P<command>.*)$", re.MULTILINE)
+HELP_LINE = re.compile(r"^(?P<indent>[ \t]*)(?P<name>[A-Za-z_][\w.]*)\?{1,2}[ \t]*$", re.MULTILINE)
+TIME_LINE = re.compile(r"^(?P<indent>[ \t]*)%time[ \t]+(?P<expr>.+)$", re.MULTILINE)
+
+
 def ipython_lines(code):
-    """The cell's code with the magics above made Python (each stays on its own line: tracebacks keep lines)."""
-    if "%" not in code and "!" not in code:
+    """The cell's code with IPython's common notations made Python, each on its own line (tracebacks keep
+    their lines): `%pip install`, `%time`, `name?` (help), `!mkdir` (other shell commands say they
+    cannot run here), and the magics that change nothing in a browser."""
+    if "%" not in code and "!" not in code and "?" not in code:
         return code
     code = PIP_MAGIC.sub(lambda m: f"{m['indent']}await __pip_install__({m['args'].strip()!r})", code)
-    return NO_OP_MAGIC.sub(lambda m: f"{m['indent']}pass", code)
+    code = NO_OP_MAGIC.sub(lambda m: f"{m['indent']}pass", code)
+    code = SHELL_LINE.sub(lambda m: f"{m['indent']}__shell__({m['command'].strip()!r})", code)
+    code = HELP_LINE.sub(lambda m: f"{m['indent']}help({m['name']})", code)
+    return TIME_LINE.sub(lambda m: f"{m['indent']}__timed__(lambda: ({m['expr']}))", code)
+
+
+def shell(command):
+    """`!command` in a cell: there is no shell in the browser; `!mkdir` is done, anything else is said."""
+    import shlex
+
+    words = shlex.split(command)
+    if words[:1] == ["mkdir"]:
+        for path in (w for w in words[1:] if not w.startswith("-")):
+            os.makedirs(path, exist_ok=True)
+        return
+    print(f"!{command}: shell commands do not run in the browser (there is no shell here)", file=sys.stderr)
+
+
+def timed(thunk):
+    """`%time expression`: its value, after the wall time it took."""
+    import time
+
+    start = time.perf_counter()
+    value = thunk()
+    print(f"Wall time: {time.perf_counter() - start:.3f} s")
+    return value
 
 
 async def pip_install(args):
@@ -156,7 +188,7 @@ class Runner:
         getpass.getpass = lambda prompt="Password: ", stream=None: self.input(prompt, password=True)
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": self.display,
                           "update_display": self.update_display, "clear_output": self.clear_output,
-                          "__pip_install__": pip_install}
+                          "__pip_install__": pip_install, "__shell__": shell, "__timed__": timed}
         self.widgets = None  # PageWidgets, once a cell uses ipywidgets or anywidget
         self.not_downloaded = ""  # packages the worker could not download for this cell, which it said
         self.unavailable = "{}"  # JSON: module -> why the site has no build of it (from the build)
@@ -289,7 +321,14 @@ class Runner:
             self.solution_names &= self.namespace.keys()
 
     async def _run(self, code):
-        source, code = code, ipython_lines(code)
+        source = code
+        cell_timer = None
+        if code.startswith("%%time\n") or code.strip() == "%%time":  # the whole cell, timed as IPython does
+            import time
+
+            cell_timer = time.perf_counter()
+            code = "\n" + code.partition("\n")[2]
+        code = ipython_lines(code)
         if "IPython" in code or "widget" in code:
             self._install_ipython()
         if self.widgets is None and ("ipywidgets" in code or "anywidget" in code):
@@ -318,6 +357,10 @@ class Runner:
         except BaseException as err:  # the reader's code: report anything, keep the interpreter alive
             self._report(err, filename)
         finally:
+            if cell_timer is not None:
+                import time
+
+                print(f"Wall time: {time.perf_counter() - cell_timer:.3f} s")
             sys.stdout.flush()
             sys.stderr.flush()
         return self.count
