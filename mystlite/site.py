@@ -159,8 +159,7 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
                                               if page.path in routed}, indent=1, sort_keys=True))
         lite.offline, lite.offline_note = offline_truth(dist, reporter, offline_required, strict, routed)
         lite.page_packages = dist.needs.page_packages if dist.needs else {}
-        lite.unavailable = {module: item.message.split(": ", 1)[-1] if item.where else item.message
-                            for item in dist.unavailable for module in item.modules}
+        lite.unavailable = {module: item.reason for item in dist.unavailable for module in item.modules}
         lite.origins = dist.origins
         lite.widget_wheels = dist.labextension_wheels
         run_pages = StagedExecution(project, work, reporter, strict) if execute else None
@@ -318,8 +317,7 @@ def external_inputs(config) -> list[Path]:
 
         package = find_local_package(config.root)
         if package is not None:
-            paths += [path for path in (package.root / name for name in ("pyproject.toml", "setup.py", "setup.cfg"))
-                      if path.is_file()] + list(package.sources)
+            paths += package.input_paths()
     return sorted({p for p in paths if config.root not in Path(p).resolve().parents})
 
 

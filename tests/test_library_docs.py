@@ -202,3 +202,19 @@ def test_the_docs_run_their_library_offline(library_docs, serve, offline_page):
     assert "the site was built without mlfix_numbacore" in failed
     assert "not available on this site" not in failed
     browser.assert_offline()
+
+
+def test_every_file_the_wheel_is_made_from_counts_for_the_up_to_date_check(tmp_path):
+    """The wheel's digest covers the build files, the README (its description) and the sources; the build's
+    up-to-date check must see the same files, or an edit of one would leave the old wheel published."""
+    from mystlite.config import load_config
+    from mystlite.pyodide.local_package import find_local_package
+    from mystlite.site import external_inputs
+
+    docs = make_library(tmp_path / "repo")
+    (docs.parent / "README.md").write_text("# mlfix-dags\n")
+    (docs.parent / "MANIFEST.in").write_text("include README.md\n")
+    package = find_local_package(docs)
+    inputs = set(external_inputs(load_config(docs)))
+    assert set(package.input_paths()) <= inputs
+    assert {docs.parent / "README.md", docs.parent / "MANIFEST.in", docs.parent / "src" / "mlfix_dags"} <= inputs

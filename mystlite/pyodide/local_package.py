@@ -45,11 +45,16 @@ class LocalPackage:
     def root(self) -> Path:
         return self.pyproject.parent
 
-    def input_files(self) -> list[Path]:
-        """Every file the wheel is made from: the build files and the modules' sources."""
+    def input_paths(self) -> list[Path]:
+        """What the wheel is made from: the build files, and the modules' files and folders."""
         files = [self.root / name for name in BUILD_FILES if (self.root / name).is_file()]
         files += sorted(path for path in self.root.glob("README*") if path.is_file())  # the wheel's description
-        for source in self.sources:
+        return files + list(self.sources)
+
+    def input_files(self) -> list[Path]:
+        """Every file the wheel is made from (input_paths with the folders' files)."""
+        files = []
+        for source in self.input_paths():
             if source.is_file():
                 files.append(source)
             else:

@@ -78,13 +78,18 @@ class Unavailable:
     modules: tuple[str, ...]  # the imports that will fail: the missing package's and its importer's
 
     @property
-    def message(self) -> str:
-        place = f"{self.where}: " if self.where else ""
+    def reason(self) -> str:
+        """What is missing and what fails, as a cell whose import fails says it."""
         if self.needed_by == self.package:
-            return (f"{place}{self.package} has no pure-Python or wasm build for the browser's Python: cells "
-                    f"importing it will fail")
-        return (f"{place}{self.needed_by} needs {self.package}, which has no wasm build: cells importing "
-                f"{self.needed_by} will fail")
+            return (f"{self.package} has no pure-Python or wasm build for the browser's Python: cells importing "
+                    f"it will fail")
+        return (f"{self.needed_by} needs {self.package}, which has no wasm build: cells importing {self.needed_by} "
+                f"will fail")
+
+    @property
+    def message(self) -> str:
+        """The build's warning: the reason, after the first place that imports it."""
+        return f"{self.where}: {self.reason}" if self.where else self.reason
 
 
 def explain_unavailable(resolver: "LockResolver", needs: "SiteNeeds", declared: list[Requirement],
