@@ -214,8 +214,9 @@ def run_config(args: argparse.Namespace, reporter: Reporter) -> int:
         diag.errors.append(str(err))
     from .site import recorded_routes
 
+    routes = recorded_routes(config)
     for page in pages:  # what the last build decided from the pages' imports (torch: no pyodide build)
-        backend, route = recorded_routes(config).get(page.path, (None, ""))
+        backend, route = routes.get(page.path, (None, ""))
         if page.backend == "lite" and backend and route and not page.route:
             page.backend, page.route = backend, f"{route} (at the last build)"
     if args.json:

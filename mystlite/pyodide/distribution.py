@@ -296,10 +296,10 @@ class LockResolver:
             next_queue += self._download(downloads)
             queue = next_queue
 
-    def _take_wheel(self, info: WheelInfo, origin: str | None = None) -> list[tuple[Requirement, str]]:
+    def _take_wheel(self, info: WheelInfo) -> list[tuple[Requirement, str]]:
         self.entries[info.name] = info.lock_entry()
         self.paths[info.name] = info.path
-        self.origins[info.name] = origin or self.local_origin.get(info.name) or self.origins.get(info.name, "PyPI")
+        self.origins[info.name] = self.local_origin.get(info.name) or self.origins.get(info.name, "PyPI")
         return [(Requirement(d), info.name) for d in info.requires]
 
     def _download(self, downloads: dict[str, tuple[str, str]]) -> list[tuple[Requirement, str]]:
