@@ -103,7 +103,9 @@ def test_a_stored_widget_works_before_python_starts(widgets_site, serve, offline
 
 def test_an_anywidget_counter_increments(widgets_site, serve, offline_page):
     """anywidget with its _esm, live on the page: clicks change the count, and Python sees it. Its front end
-    comes from the site (from the anywidget wheel itself); JupyterLite gets its labextension too."""
+    comes from the site (from the anywidget wheel itself); JupyterLite gets its labextension too.
+    The widget's Python callback is slow, so the manager still holds the second click back when Run is pressed:
+    the run must wait for it (it saw 1 before, and CI's loaded machine hit that race)."""
     assert (widgets_site.lite / "extensions" / "anywidget" / "package.json").is_file()
     served = serve(widgets_site.output)
     browser = offline_page()

@@ -98,7 +98,8 @@ function request(message) {  // a message to the worker that it answers with a "
   const rid = ++nextAsk;
   return new Promise((resolve) => {
     asked.set(rid, resolve);
-    worker.postMessage({ ...message, rid });
+    if (message.type === "check") postAfterWidgets({ ...message, rid });
+    else worker.postMessage({ ...message, rid });
   });
 }
 
@@ -205,7 +206,7 @@ function runCell(cell) {
   cell.querySelector(".cell-count").textContent = "[*]";
   stop.hidden = false;
   // a solution's names are kept apart from the reader's, so that an exercise's check never judges them
-  worker.postMessage({ type: "run", id, code: sourceOf(cell), solution: Boolean(cell.closest(".solution")) });
+  postAfterWidgets({ type: "run", id, code: sourceOf(cell), solution: Boolean(cell.closest(".solution")) });
   showProgress();
   return id;
 }
@@ -353,6 +354,9 @@ function chartBox(data, kind) {
 const WIDGET_MIME = "application/vnd.jupyter.widget-view+json";
 let widgetChain = Promise.resolve(); // comm messages and views, handled in the order Python sent them
 let widgetsLoading = null;
+let widgets = null; // the manager, once loaded
+let held = null; // runs and checks waiting for the widgets' last changes to reach Python, in order
+let restarts = 0; // a held message is dropped if Python restarts while it waits
 
 function loadWidgets() {
   widgetsLoading = widgetsLoading || import("./widgets.js")
@@ -360,8 +364,24 @@ function loadWidgets() {
       libraries: new URL("lib/widgets/", import.meta.url),
       send: (message) => request({ type: "comm_msg", message }),
     }))
+    .then((manager) => { widgets = manager; return manager; })
     .catch(() => null); // not on this site: widgets show as their text
   return widgetsLoading;
+}
+
+// A run or a check goes to Python after every widget change the reader made before it: a slider moved, then Run,
+// must let the cell see the new value even while the manager still holds that change back.
+function postAfterWidgets(message) {
+  const settling = widgets && widgets.settled();
+  if (!held && !settling) {
+    worker.postMessage(message);
+    return;
+  }
+  const generation = restarts;
+  const mine = (held || Promise.resolve()).then(() => widgets.settled())
+    .then(() => { if (generation === restarts) worker.postMessage(message); });
+  held = mine;
+  mine.then(() => { if (held === mine) held = null; });
 }
 
 function widgetMessage(message) {
@@ -735,6 +755,8 @@ function restartWorker(event) {
   const sameRemote = event && worker && worker.restart;
   if (worker && !sameRemote) worker.terminate();
   if (!sameRemote) worker = null;
+  restarts += 1;
+  held = null;
   for (const resolve of asked.values()) resolve(null);
   asked.clear();
   for (const [id, cell] of pending) {

@@ -21,6 +21,16 @@ const toBase64 = (buffer) => {
 };
 const fromBase64 = (text) => new DataView(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)).buffer);
 
+// Changes sent to Python and not yet answered. A model holds back its next change until the one before is
+// answered (the manager's throttle), so a cell run meanwhile must wait for both, or Python sees a stale value.
+let inFlight = 0;
+let settledWaiters = [];
+
+function sent() {
+  inFlight -= 1;
+  if (inFlight === 0) for (const resolve of settledWaiters.splice(0)) resolve();
+}
+
 // One end of a comm, as the widget manager expects it (IClassicComm). Python answers each message after it has
 // handled it; the model's "idle" callback then lets it send the next update (the manager throttles meanwhile).
 class PageComm {
@@ -36,10 +46,12 @@ class PageComm {
     if (!this.send_) return this.comm_id;  // a stored widget: no Python to tell
     const message = { msg_type: msgType, comm_id: this.comm_id, target_name: this.target_name, data: data || {},
                       metadata: metadata || {}, buffers: (buffers || []).map(toBase64) };
+    inFlight += 1;
     this.send_(message).then(() => {
       const idle = { content: { execution_state: "idle" }, parent_header: {}, header: {} };
+      // a held-back change is sent from inside this callback, so it is in flight before this one is counted off
       if (callbacks && callbacks.iopub && callbacks.iopub.status) callbacks.iopub.status(idle);
-    });
+    }).finally(sent);
     return this.comm_id;
   }
 
@@ -79,6 +91,11 @@ export async function createWidgets({ libraries, send }) {
   const manager = new PageManager({ loader });
 
   return {
+    // null when every change on the page has reached Python; else a promise of that moment
+    settled() {
+      return inFlight === 0 ? null : new Promise((resolve) => settledWaiters.push(resolve));
+    },
+
     async receive(message) {
       const content = message.content || {};
       const buffers = (message.buffers || []).map(fromBase64);
