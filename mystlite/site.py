@@ -40,6 +40,7 @@ class LitePart:
     widget_wheels: dict[str, Path] = field(default_factory=dict)  # widget packages' wheels (their front ends)
     snapshot: str | None = None  # site path of Python's start-up snapshot, which the pages restore
     unavailable: dict[str, str] = field(default_factory=dict)  # module -> why the site has no build of it
+    cycle_edges: dict[str, list[str]] = field(default_factory=dict)  # dependencies the lock leaves out
     origins: dict[str, str] = field(default_factory=dict)  # bundled package -> where it came from
 
 
@@ -118,7 +119,7 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
         pages = finish_pages(pages_run, work, lite.notebooks,
                              lambda page, **extra: page_data(config, page, lite.notebooks, lite.page_packages,
                                                              snapshot=lite.snapshot, unavailable=lite.unavailable,
-                                                             **extra),
+                                                             cycle_edges=lite.cycle_edges, **extra),
                              resolve_cache_dir(cache_dir), executed and executed.outputs(), lite.page_packages,
                              lite.widget_wheels)
     finally:
@@ -160,6 +161,7 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
         lite.offline, lite.offline_note = offline_truth(dist, reporter, offline_required, strict, routed)
         lite.page_packages = dist.needs.page_packages if dist.needs else {}
         lite.unavailable = {module: item.reason for item in dist.unavailable for module in item.modules}
+        lite.cycle_edges = dist.cycle_edges
         lite.origins = dist.origins
         lite.widget_wheels = dist.labextension_wheels
         run_pages = StagedExecution(project, work, reporter, strict) if execute else None
@@ -323,10 +325,11 @@ def external_inputs(config) -> list[Path]:
 
 def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[str]] | None = None,
               checks: str | None = None, snapshot: str | None = None,
-              unavailable: dict[str, str] | None = None) -> str:
+              unavailable: dict[str, str] | None = None, cycle_edges: dict[str, list[str]] | None = None) -> str:
     """What the in-page runtime and later connectors read: compute on/off and the (secret-free) jupyter config.
     `checks`: the site path of the page's exercise checks; `snapshot`: of Python's start-up snapshot;
-    `unavailable`: module -> why the site has no build of it, said in a cell whose import fails."""
+    `unavailable`: module -> why the site has no build of it, said in a cell whose import fails;
+    `cycle_edges`: dependencies the shipped lock leaves out to break cycles, which a cell's loads add back."""
     from .runtime import DRIVE_INDEX
 
     if config.jupyter is None:
@@ -354,6 +357,8 @@ def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[
             data["snapshot"] = snapshot
         if unavailable:
             data["unavailable"] = unavailable
+        if cycle_edges:
+            data["cycle_edges"] = cycle_edges
     # "</" must not close the <script> element the JSON is embedded in
     return json.dumps(data, sort_keys=True).replace("</", "<\\/")
 

@@ -43,7 +43,8 @@ def write_wheel(folder: Path, name: str, version: str, init: str, requires: tupl
 @pytest.fixture(scope="module")
 def package_index(tmp_path_factory, download_cache):
     """A PEP 503 index on 127.0.0.1 with: mlfix-helper (pure), mlfix-quant (pure, needs mlfix-numbacore, which
-    the index does not have), and flit_core (the library's build backend)."""
+    the index does not have), mlfix-ring and mlfix-ringmate (each needs the other, as panel and
+    panel-material-ui do), and flit_core (the library's build backend)."""
     files = tmp_path_factory.mktemp("index-files")
     flit = download_cache / "test-index"
     if not list(flit.glob("flit_core-*.whl")):
@@ -53,6 +54,9 @@ def package_index(tmp_path_factory, download_cache):
         (files / wheel.name).write_bytes(wheel.read_bytes())
     write_wheel(files, "mlfix-helper", "2.0", "VALUE = 'helper from the index'\n")
     write_wheel(files, "mlfix-quant", "0.7", "import mlfix_numbacore\n", ("mlfix-numbacore>=0.5",))
+    write_wheel(files, "mlfix-ring", "1.0", "NAME = 'ring'\n", ("mlfix-ringmate",))
+    write_wheel(files, "mlfix-ringmate", "1.0", "import mlfix_ring\nPARTNER = 'ringmate with ' + mlfix_ring.NAME\n",
+                ("mlfix-ring",))
     root = tmp_path_factory.mktemp("index")
     for wheel in files.glob("*.whl"):
         project = re.sub(r"[-_.]+", "-", wheel.name.split("-")[0]).lower()
@@ -104,6 +108,11 @@ print(mlfix_helper.VALUE)
 %pip install mlfix-quant
 import mlfix_quant
 ```
+
+```{code-cell} python
+import mlfix_ringmate
+print(mlfix_ringmate.PARTNER)
+```
 """
 
 
@@ -142,7 +151,7 @@ def test_the_build_finishes_and_says_what_it_could_not_have(library_docs, downlo
     assert "provides it" not in err  # each import was found
     summary = next(line for line in err.splitlines() if line.startswith("packages: "))
     assert "mlfix-dags built from ../pyproject.toml" in summary
-    assert "mlfix-helper, mlfix-quant from PyPI" in summary
+    assert "mlfix-helper, mlfix-quant, mlfix-ring, mlfix-ringmate from PyPI" in summary
     lock = json.loads((docs / "_build" / "html" / "lite" / "static" / "pyodide" / "pyodide-lock.json").read_text())
     assert {"mlfix-dags", "mlfix-helper", "mlfix-quant"} <= set(lock["packages"])
     assert "mlfix-numbacore" not in lock["packages"]
@@ -150,6 +159,11 @@ def test_the_build_finishes_and_says_what_it_could_not_have(library_docs, downlo
     data = json.loads(re.search(r'<script[^>]*id="mystlite-page"[^>]*>(.*?)</script>', page, re.S).group(1)
                       .replace("<\\/", "</"))
     assert data["unavailable"]["mlfix_numbacore"].startswith("mlfix-quant needs mlfix-numbacore")
+    # a dependency cycle: pyodide would wait for ever on it, so the lock leaves out the edge into the package
+    # walked first, and the page adds it back when it loads
+    assert lock["packages"]["mlfix-ring"]["depends"] == ["mlfix-ringmate"]
+    assert lock["packages"]["mlfix-ringmate"]["depends"] == []
+    assert data["cycle_edges"] == {"mlfix-ringmate": ["mlfix-ring"]}
 
     # under --strict the missing package is the error, and the site before it stays as it was
     before = page
@@ -201,6 +215,7 @@ def test_the_docs_run_their_library_offline(library_docs, serve, offline_page):
     assert "mlfix-quant needs mlfix-numbacore, which has no wasm build" in failed
     assert "the site was built without mlfix_numbacore" in failed
     assert "not available on this site" not in failed
+    assert run_cell(page, 3) == "ringmate with ring"  # it waited for ever on the cycle before
     browser.assert_offline()
 
 

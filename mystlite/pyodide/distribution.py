@@ -58,6 +58,7 @@ class Distribution:
     labextension_wheels: dict[str, Path] = field(default_factory=dict)  # widget wheels whose labextension ships
     unavailable: list["Unavailable"] = field(default_factory=list)  # packages no build of which could be had
     origins: dict[str, str] = field(default_factory=dict)  # bundled package -> where it came from
+    cycle_edges: dict[str, list[str]] = field(default_factory=dict)  # dependencies left out of the lock
 
     @property
     def offline(self) -> bool:
@@ -173,7 +174,8 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
                         custom, resolver.online, needs=needs, online_reasons=online,
                         fetch_failures=resolver.failures,
                         labextension_wheels={k: v for k, v in extensions.items() if v is not None},
-                        unavailable=unavailable, origins=dict(resolver.origins))
+                        unavailable=unavailable, origins=dict(resolver.origins),
+                        cycle_edges=resolver.cycle_edges())
 
 
 def plotly_extension_wheel(cache: WheelCache, reporter: Reporter) -> Path | None:
@@ -355,15 +357,51 @@ class LockResolver:
 
     def lock(self) -> dict:
         """The lock to ship. A dependency that could not be had is not named (pyodide would refuse to load the
-        package that names it, and its import would fail on the package itself instead of the missing one)."""
+        package that names it, and its import would fail on the package itself instead of the missing one).
+        Nor is a dependency that closes a cycle (see `cycle_edges`)."""
         packages = {}
+        aside = self.cycle_edges()
         for name in sorted(self.entries):
             entry = self.entries[name]
-            if any(canonicalize_name(dep) in self.unavailable for dep in entry.get("depends") or []):
-                entry = {**entry, "depends": [d for d in entry["depends"]
-                                              if canonicalize_name(d) not in self.unavailable]}
+            dropped = self.unavailable.keys() | set(aside.get(name, ()))
+            if any(canonicalize_name(dep) in dropped for dep in entry.get("depends") or []):
+                entry = {**entry, "depends": [d for d in entry["depends"] if canonicalize_name(d) not in dropped]}
             packages[name] = entry
         return {"info": self.base_lock.get("info", {}), "packages": packages}
+
+    def cycle_edges(self) -> dict[str, list[str]]:
+        """Dependencies that close a cycle (PyPI allows them: panel needs panel-material-ui, which needs panel),
+        by package. pyodide installs a package after its dependencies, so a cycle loaded at once waits for
+        ever. The walk starts from the packages most others need, so the edge dropped is the one into them:
+        loading panel still loads panel-material-ui. The pages' runtime adds these edges back itself."""
+        depends = {name: sorted({canonicalize_name(d) for d in entry.get("depends") or []} - self.unavailable.keys())
+                   for name, entry in self.entries.items()}
+        needed_by = {name: 0 for name in depends}
+        for deps in depends.values():
+            for dep in deps:
+                if dep in needed_by:
+                    needed_by[dep] += 1
+        state: dict[str, int] = {}  # 1: on the walk's path, 2: done
+        aside: dict[str, list[str]] = {}
+        for root in sorted(depends, key=lambda name: (-needed_by[name], name)):
+            if root in state:
+                continue
+            path = [(root, iter(depends[root]))]
+            state[root] = 1
+            while path:
+                name, deps = path[-1]
+                dep = next(deps, None)
+                if dep is None:
+                    state[name] = 2
+                    path.pop()
+                elif dep not in depends or state.get(dep) == 2:
+                    continue
+                elif state.get(dep) == 1:
+                    aside.setdefault(name, []).append(dep)
+                else:
+                    state[dep] = 1
+                    path.append((dep, iter(depends[dep])))
+        return aside
 
     def files(self) -> list[Path]:
         return [self.paths[name] for name in sorted(self.paths)]

@@ -656,6 +656,7 @@ function startWorker() {
     cwd: "/drive/" + notebook.split("/").slice(0, -1).join("/"),
     packages: page.packages || [],
     unavailable: page.unavailable || {},
+    cycleEdges: page.cycle_edges || {},
     warmUp: needsWarmUp(),
     page: notebook,
     interruptBuffer,

@@ -179,8 +179,9 @@ function warmUpWhenIdle(kernel) {
 }
 
 async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, page, interruptBuffer,
-                      sharedInput, warmUp, unavailable }) {
+                      sharedInput, warmUp, unavailable, cycleEdges }) {
   inputBuffer = sharedInput || null;
+  asideEdges = cycleEdges || {};
   // Everything that does not need Python is fetched while pyodide downloads and starts.
   const listing = fetchDriveListing(drive);
   const snapshot = snapshotUrl ? fetchSnapshot(snapshotUrl) : null;
@@ -199,7 +200,9 @@ async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, 
   pendingPackages = new Set(packages || []);
   (async () => {
     for (const name of packages || []) {
-      await pyodide.loadPackage([name], { messageCallback: () => {}, errorCallback: noteLoadError }).catch(() => {});
+      const closure = closureOf([packageKey(name)]);
+      const wanted = closure ? notLoaded(closure) : [name];
+      await pyodide.loadPackage(wanted, { messageCallback: () => {}, errorCallback: noteLoadError }).catch(() => {});
       pendingPackages.delete(name);
     }
   })();
@@ -233,9 +236,10 @@ function missingImports(code) {
 const packageKey = (name) => name.toLowerCase().replace(/[-_.]+/g, "-");
 
 let lockIndex = null; // the lock's packages by packageKey, and the package of each import name: made once
+let asideEdges = {}; // dependencies the shipped lock leaves out to break a cycle (pyodide would wait for ever)
 
-function lockedPackages(code) {
-  // the lock's packages that the code's imports name, with all they depend on, by packageKey; null if unknown
+function closureOf(keys) {
+  // the lock's packages with all they depend on, by packageKey; null if the lock is unreadable
   try {
     if (!lockIndex) {
       const packages = Object.fromEntries(Object.entries(pyodide.lockfile.packages)
@@ -244,16 +248,27 @@ function lockedPackages(code) {
       for (const [key, info] of Object.entries(packages)) for (const name of info.imports || []) byImport.set(name, key);
       lockIndex = { packages, byImport };
     }
-    const { packages, byImport } = lockIndex;
-    const todo = pyodide.pyodide_py.code.find_imports(code).toJs().map((name) => byImport.get(name)).filter(Boolean);
+    const { packages } = lockIndex;
+    const todo = [...keys];
     const found = new Map();
     while (todo.length) {
       const key = todo.pop();
       if (found.has(key) || !packages[key]) continue;
       found.set(key, packages[key]);
-      todo.push(...(packages[key].depends || []).map(packageKey));
+      todo.push(...(packages[key].depends || []).map(packageKey), ...(asideEdges[key] || []));
     }
     return found;
+  } catch {
+    return null;
+  }
+}
+
+function lockedPackages(code) {
+  // the lock's packages that the code's imports name, with all they depend on, by packageKey; null if unknown
+  try {
+    if (!closureOf([])) return null;
+    const keys = pyodide.pyodide_py.code.find_imports(code).toJs().map((name) => lockIndex.byImport.get(name));
+    return closureOf(keys.filter(Boolean));
   } catch {
     return null;
   }
