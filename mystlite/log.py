@@ -125,7 +125,8 @@ def backend_lines(project) -> list[str]:
         here = [page for page in pages if page.backend == backend]
         if not here:
             continue
-        reasons = sorted({page.route for page in here if page.route})
+        # a page's route lists its reasons ("torch: no pyodide build; jax: …"): each is said once
+        reasons = sorted({reason for page in here if page.route for reason in page.route.split("; ")})
         why = f" ({'; '.join(reasons)})" if reasons else ""
         names = ", ".join(page.path for page in here[:5]) + (f" and {len(here) - 5} more" if len(here) > 5 else "")
         plural = "s" if len(here) != 1 else ""

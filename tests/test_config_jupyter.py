@@ -224,3 +224,20 @@ def test_a_page_chooses_its_backend(make_project, config_json):
                                        "      token: t\n", "a.md": f"---\n{kernel}---\n# A\n"}, name="server")
     code, out = config_json(server)
     assert out["pages"][0]["backend"] == "server"
+
+
+def test_the_summary_names_each_routing_reason_once():
+    """Ten pages on Binder for the same two packages: the summary says each reason once, not once per page."""
+    from types import SimpleNamespace
+
+    from mystlite.log import backend_lines
+
+    pages = [SimpleNamespace(path=f"p{i}.md", backend="binder",
+                             route="act: no pyodide build; pyart: no pyodide build" if i % 2 else
+                             "pyart: no pyodide build") for i in range(10)]
+    pages.append(SimpleNamespace(path="plain.md", backend="lite", route=""))
+    config = SimpleNamespace(jupyter={"binder": {"url": "https://hub.example/", "repo": "a/b"}})
+    lines = backend_lines(SimpleNamespace(compute_pages=pages, config=config))
+    assert lines[0] == "1 page in the browser (pyodide): plain.md"
+    assert lines[1] == ("10 pages on Binder (act: no pyodide build; pyart: no pyodide build): p0.md, p1.md, p2.md, "
+                        "p3.md, p4.md and 5 more")
