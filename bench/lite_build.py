@@ -119,8 +119,8 @@ def main() -> None:
         a, b = ours[part] / MB, theirs[part] / MB
         ratio = f"{a / b:.2f}" if b else "-"
         print(f"{part:<22}{a:>12.2f}{b:>12.2f}{ratio:>9}")
-    verdict = "ok" if ours["total"] <= 25 * MB else "MISSED"
-    print(f"\noffline site on disk: {ours['total'] / MB:.1f} MB (target ≤ 25 MB)  {verdict}")
+    print(f"\noffline site on disk: {ours['total'] / MB:.1f} MB (no target: issue 25 retired the disk one; what "
+          "a reader transfers is measured by bench/serve_transfer.py)")
     print("(the plain build self-hosts no pyodide: its kernel loads pyodide from a CDN, so it does not work offline)")
 
 

@@ -35,6 +35,7 @@ class LitePart:
     offline_note: str = ""  # why readers need the network, when they do
     page_packages: dict[str, list[str]] = field(default_factory=dict)  # page path -> packages its code imports
     tasks_run: int = 0  # jupyterlite doit tasks that did work
+    redone: str = ""  # what the JupyterLite build redid: "nothing", "contents" or "everything"
     notebooks: dict[str, str] = field(default_factory=dict)  # page path -> its notebook in the lite drive
     executed: Any = None  # the build-time run of the compute pages (mystlite.execute.Executed), with --execute
     widget_wheels: dict[str, Path] = field(default_factory=dict)  # widget packages' wheels (their front ends)
@@ -57,6 +58,7 @@ class Site:
     execute_problems: list[str] = field(default_factory=list)  # cells that failed or timed out at build time
     exercise_problems: list[tuple[str, str]] = field(default_factory=list)  # (where, what) of checked exercises
     package_origins: dict[str, str] = field(default_factory=dict)  # bundled package -> where it came from
+    lite_redone: str = ""  # "nothing", "contents" (a change of the drive alone) or "everything"
 
 
 def load_checked(project_dir: Path, reporter: Reporter) -> Project:
@@ -132,7 +134,7 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
     lite_folder = output / "lite" if "lite" in parts else None
     return Site(project, output, lite_folder, changed, lite.offline, lite.tasks_run, lite.offline_note,
                 executed.ran if executed else 0, executed.problems if executed else [],
-                executed.exercise_problems if executed else [], lite.origins)
+                executed.exercise_problems if executed else [], lite.origins, lite_redone=lite.redone)
 
 
 def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir: Path | None,
@@ -177,7 +179,7 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
 
         lite.parts = {"lite": bundle.folder, META_DIR: write_meta(work, bundle.drive_files, snapshot)}
         lite.snapshot = f"{META_DIR}/{snapshot.name}" if snapshot else None
-        lite.tasks_run, lite.notebooks = bundle.tasks_run, bundle.notebooks
+        lite.tasks_run, lite.notebooks, lite.redone = bundle.tasks_run, bundle.notebooks, bundle.redone
     elif config.remote:
         reporter.info(f"project.jupyter has no lite: pages run on {REMOTE_NAMES[config.remote]} and no lite "
                       f"bundle is built")

@@ -38,3 +38,26 @@ def test_incremental_build_equals_clean_build_after_random_edits(tmp_path, downl
         diff = differences(digests(incremental), digests(clean))
         assert diff == [], f"MYSTLITE_EDIT_SEED={seed}, after {applied}: these files differ: {diff[:8]}"
     assert len(applied) == len(EDITS)
+
+
+def test_a_change_of_the_drive_alone_redoes_only_the_contents(tmp_path, download_cache):
+    """A notebook edited, a data file added, then deleted: JupyterLite's contents are redone on the last output
+    (no full JupyterLite build), and each time the site's bytes equal a clean build's. A wheel rebuilt is more
+    than contents: everything is redone."""
+    import random as _random
+
+    from edits import add_file, delete_file, edit_data_same_size, edit_notebook, rebuild_wheel
+
+    rng = _random.Random(7)
+    root = copy_sample(tmp_path / "edited")
+    assert build(root, download_cache).lite_redone == "everything"
+    assert build(root, download_cache).lite_redone == "nothing"
+    for step, edit in enumerate([edit_notebook, add_file, edit_data_same_size, delete_file]):
+        what = edit(root, rng)
+        site = build(root, download_cache)
+        assert site.lite_redone == "contents", what
+        clean = build(clean_copy(root, tmp_path / f"clean-{step}"), download_cache).output
+        diff = differences(digests(site.output), digests(clean))
+        assert diff == [], f"after {what}: these files differ: {diff[:8]}"
+    rebuild_wheel(root, rng)
+    assert build(root, download_cache).lite_redone == "everything"

@@ -106,7 +106,8 @@ def test_rebuilds_are_reproducible_incremental_and_atomic(tmp_path, download_cac
     edited = build(one, download_cache)
     new_storage = json.loads((edited.output / "lite/jupyter-lite.json").read_text())["jupyter-config-data"]["contentsStorageName"]
     assert new_storage != storage  # readers' browsers show the edited notebook, not a stored stale copy
-    assert edited.changed and edited.lite_tasks_run > 10  # JupyterLite is rebuilt whole: equal to a clean build
+    # only JupyterLite's contents are redone (test_incremental compares such builds with clean ones)
+    assert edited.changed and edited.lite_redone == "contents"
     assert "[1, 2]" in (edited.output / "lite/files/notebooks/stats.ipynb").read_text()
     unchanged = edited.output / "lite/static/pyodide/pyodide.asm.wasm"
     assert unchanged.stat().st_ino == before[first.output / "lite/static/pyodide/pyodide.asm.wasm"]

@@ -1,7 +1,8 @@
 """Stage a JupyterLite project folder from the Project and Distribution, then let jupyterlite-core build it.
 
 The staged folder lives in a persistent work folder: a rebuild whose staged bytes are unchanged runs
-nothing, and any change rebuilds JupyterLite from scratch (see build_lite for why).
+nothing, a change of the contents alone (a notebook edited, a data file added) redoes jupyterlite's contents
+addon on a copy of the last output, and any other change rebuilds JupyterLite from scratch (see build_lite).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class LiteBundle:
     notebooks: dict[str, str]  # page path -> path of its notebook in the lite drive
     tasks_run: int  # doit tasks that did work in this build
     drive_files: list[str]  # every file of the lite drive (relative paths)
+    redone: str = "everything"  # what this build redid: "nothing", "contents" or "everything"
 
 
 def kernel_settings(dist: Distribution) -> dict:
@@ -131,10 +133,19 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
         after_stage(src, drive)
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_EPOCH)
     stamp_file = work / "lite.stamp.json"
-    stamp = {"inputs": tree_digest(src), "epoch": epoch, "apps": list(APPS), "jupyterlite": JUPYTERLITE_VERSION}
-    if out.joinpath("jupyter-lite.json").is_file():
-        if read_json(stamp_file) == {**stamp, "output": tree_digest(out)}:
-            return LiteBundle(out, drive.notebooks, 0, sorted(drive.files))
+    stamp = {"inputs": staged_digest(src), "storage": storage_name(src), "epoch": epoch, "apps": list(APPS),
+             "jupyterlite": JUPYTERLITE_VERSION}
+    previous = read_json(stamp_file)
+    if out.joinpath("jupyter-lite.json").is_file() and previous and previous.get("output") == tree_digest(out):
+        if previous == {**stamp, "output": previous["output"]}:
+            return LiteBundle(out, drive.notebooks, 0, sorted(drive.files), "nothing")
+        if only_contents_changed(previous, stamp):
+            remove(fresh)
+            ran = refresh_contents(src / "contents", out, fresh, epoch, previous["storage"], stamp["storage"])
+            remove(out)
+            fresh.replace(out)
+            write_text(stamp_file, json.dumps({**stamp, "output": tree_digest(out)}))
+            return LiteBundle(out, drive.notebooks, ran, sorted(drive.files), "contents")
     stamp_file.unlink(missing_ok=True)
     # jupyterlite clamps the times of its inputs, so build from a private copy of the staged folder
     for folder in (work / "lite-cache", work / "lite.doit.db"):
@@ -148,6 +159,66 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
     stamp["output"] = tree_digest(out)
     write_text(stamp_file, json.dumps(stamp))
     return LiteBundle(out, drive.notebooks, ran, sorted(drive.files))
+
+
+STORAGE_KEY = "contentsStorageName"
+
+
+def storage_name(src: Path) -> str:
+    """The staged config's contents storage name: it changes with the contents (see contents_version)."""
+    return read_json(src / "jupyter-lite.json")["jupyter-config-data"][STORAGE_KEY]
+
+
+def staged_digest(src: Path) -> dict[str, str]:
+    """{path: sha256} of the staged folder, the config's digest taken without its contents storage name, so that
+    a change of the contents alone shows only under contents/."""
+    digests = tree_digest(src)
+    config = read_json(src / "jupyter-lite.json")
+    del config["jupyter-config-data"][STORAGE_KEY]
+    digests["jupyter-lite.json"] = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+    return digests
+
+
+def only_contents_changed(previous: dict, stamp: dict) -> bool:
+    def rest(record: dict) -> dict:
+        return {**{k: v for k, v in record.items() if k not in ("inputs", "storage", "output")},
+                "inputs": {path: digest for path, digest in record.get("inputs", {}).items()
+                           if not path.startswith("contents/")}}
+
+    return rest(previous) == rest(stamp)
+
+
+def refresh_contents(contents: Path, out: Path, fresh: Path, epoch: int, old_storage: str, new_storage: str) -> int:
+    """A new output in `fresh`: the last one (hard links: nothing is written in place) with jupyterlite's own
+    contents addon run again, as the full build runs it, and the config's storage name changed. Returns the
+    number of tasks run. The bytes equal a clean build's: tests/test_incremental.py compares them."""
+    from jupyterlite_core.addons.contents import ContentsAddon
+    from jupyterlite_core.manager import LiteManager
+
+    shutil.copytree(out, fresh, copy_function=os.link)
+    for generated in (fresh / "files", fresh / "api" / "contents"):
+        remove(generated)
+    config = fresh / "jupyter-lite.json"
+    text = config.read_text(encoding="utf-8")
+    config.unlink()  # the addon rewrites it in place: it must not be a link to the last output's
+    config.write_text(text, encoding="utf-8")
+    manager = LiteManager(lite_dir=contents.parent, output_dir=fresh, contents=[contents], no_sourcemaps=True,
+                          source_date_epoch=epoch)
+    addon = ContentsAddon(manager=manager)
+    ran = 0
+    for phase in (addon.build, addon.post_build):  # post_build lists the folders build has written
+        for task in phase(manager):
+            for action in task.get("actions", []):
+                function, args = action if isinstance(action, tuple) else (action, [])
+                if function(*args) is False:
+                    raise MystliteError(f"the JupyterLite contents could not be indexed ({task['name']})")
+            ran += 1
+    text = config.read_text(encoding="utf-8")
+    old, new = json.dumps(old_storage), json.dumps(new_storage)
+    if text.count(old) != 1:
+        raise MystliteError(f"{config}: the contents storage name is not where the last build wrote it")
+    config.write_text(text.replace(old, new), encoding="utf-8")
+    return ran
 
 
 NO_PATH_REDIRECT = ('<script>if (!new URLSearchParams(location.search).get("path")) '
