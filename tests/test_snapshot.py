@@ -168,3 +168,39 @@ def test_stdlib_tracebacks_keep_their_lines_from_sources_fetched_on_demand(built
     assert "return _default_decoder.decode(s)" in text  # a line of json/__init__.py, from the sources zip
     assert any("python_stdlib_sources.zip" in u for u in browser.requests)
     browser.assert_offline()
+
+
+@pytest.mark.browser
+def test_the_stdlib_a_page_does_not_import_is_never_fetched(built_sample, serve, offline_page):
+    """python_stdlib.zip holds what a page needs to start; the rest of the stdlib comes in two archives, each
+    fetched the first time code imports one of its modules: a common one (bytecode) and the rest (source,
+    whose lines show in tracebacks). A reader's own module of a stdlib name still wins, as in any Python."""
+    import zipfile
+
+    pyodide_dir = built_sample.output / "lite/static/pyodide"
+    core = set(zipfile.ZipFile(pyodide_dir / "python_stdlib.zip").namelist())
+    assert "json/decoder.pyc" in core and "sqlite3/__init__.pyc" not in core and "colorsys.py" not in core
+    assert "sqlite3/__init__.pyc" in zipfile.ZipFile(pyodide_dir / "python_stdlib_common.zip").namelist()
+    assert "colorsys.py" in zipfile.ZipFile(pyodide_dir / "python_stdlib_more.zip").namelist()
+
+    served = serve(built_sample.output, "/course/")
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("stats/"))
+    assert run_cell(page, 0).startswith("Hello, reader")
+    assert run_cell(page, 1) == "4.5"
+    later = lambda: sorted({u.rsplit("/", 1)[1] for u in browser.requests if "python_stdlib_" in u})  # noqa: E731
+    assert later() == []
+    set_code(page, 1, "import sqlite3\nprint(sqlite3.connect(':memory:').execute('select 6*7').fetchone()[0])")
+    assert run_cell(page, 1) == "42"
+    assert later() == ["python_stdlib_common.zip"]
+    set_code(page, 1, "import colorsys\ncolorsys.rgb_to_hsv('red', 0, 0)")
+    text = run_cell(page, 1)
+    assert "TypeError" in text and "maxc = max(r, g, b)" in text  # a line of colorsys.py, from its archive
+    assert later() == ["python_stdlib_common.zip", "python_stdlib_more.zip"]
+    set_code(page, 1, "import encodings.cp1252, email.mime.text\nprint(b'\\x80'.decode('cp1252'), "
+                      "email.mime.text.MIMEText('hi')['Content-Type'])")
+    assert run_cell(page, 1) == '€ text/plain; charset="us-ascii"'  # submodules of packages the start imported
+    set_code(page, 1, "with open('wave.py', 'w') as f:\n    f.write('MINE = 1')\nimport wave\nprint(wave.MINE)")
+    assert run_cell(page, 1) == "1"
+    browser.assert_offline()

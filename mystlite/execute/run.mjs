@@ -24,14 +24,16 @@ function readDrive(folder, target, files = []) {
   return files;
 }
 const drive = driveDir ? readDrive(driveDir, "/drive") : [];
-// the sources of the stdlib modules that ship as bytecode, where the site's sitecustomize looks first: the
-// tracebacks written into the pages then carry their lines, as the browser's do
-const stdlibSources = path.join(pyodideDir, "python_stdlib_sources.zip");
-const sources = existsSync(stdlibSources) ? readFileSync(stdlibSources) : null;
+// the stdlib's later parts and the sources of the modules that ship as bytecode, where the site's
+// sitecustomize looks first (the browser fetches them): the tracebacks written into the pages then carry
+// their lines, as the browser's do
+const stdlibParts = ["python_stdlib_sources.zip", "python_stdlib_common.zip", "python_stdlib_more.zip"]
+  .filter((name) => existsSync(path.join(pyodideDir, name)))
+  .map((name) => [name, readFileSync(path.join(pyodideDir, name))]);
 
 async function runPage(job) {
   const py = await loadPyodide({ indexURL: pyodideDir + path.sep, stdout: () => {}, stderr: () => {} });
-  if (sources) py.FS.writeFile("/lib/python_stdlib_sources.zip", sources);
+  for (const [name, data] of stdlibParts) py.FS.writeFile(`/lib/${name}`, data);
   // the drive as the browser sees it, in memory: code may write there without touching the site's files
   for (const [target, data] of drive) {
     py.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));

@@ -26,7 +26,6 @@ from ..errors import MystliteError
 from ..log import Reporter
 from ..project import Project
 from ..pyodide import Distribution, kernel_extension_dir
-from ..pyodide.bytecode import SOURCES_NAME
 from ..pyodide.npm import CORE_FILES
 from .contents import DriveContents, collect_contents
 from ..files import read_json, sync_folder, tree_digest, write_if_changed, write_text
@@ -94,8 +93,7 @@ def stage(project: Project, dist: Distribution, src: Path, work: Path) -> DriveC
     pyodide: dict[str, Path | bytes] = {}
     if dist.core_dir is not None:
         pyodide = {name: dist.core_dir / name for name in CORE_FILES if name != "pyodide-lock.json"}
-        pyodide["python_stdlib.zip"] = dist.stdlib.zip
-        pyodide[SOURCES_NAME] = dist.stdlib.sources
+        pyodide.update(dist.stdlib.shipped())
         pyodide["pyodide-lock.json"] = (json.dumps(dist.lock, indent=1, sort_keys=True) + "\n").encode()
         pyodide.update({wheel.name: wheel for wheel in dist.wheels})
     if pyodide:
