@@ -1,7 +1,7 @@
 // Splits pyodide's python_stdlib.zip by when a page needs each module, compiling bytecode with pyodide itself
 // (running in node), because only pyodide's own CPython has the right magic number.
 //   - OUT_ZIP (python_stdlib.zip, fetched at start): what Python's start, the in-page runtime (KERNEL_PY, its
-//     first cell run and its warm-up included) and the first package load import, as unchecked-hash .pyc (PEP 552), where zipimport
+//     first cell run included) and the first package load import, as unchecked-hash .pyc (PEP 552), where zipimport
 //     finds them (file times then don't matter); plus SITECUSTOMIZE_PY as sitecustomize.py and LISTING, the
 //     module -> archive map that it reads.
 //   - COMMON_ZIP: the further modules that WARMUP_PY imports (common in readers' code), as .pyc.
@@ -25,7 +25,7 @@ sorted({m.__file__[len(prefix):] for m in list(sys.modules.values())
         if (getattr(m, "__file__", None) or "").startswith(prefix)})
 `).toJs();
 // the runtime's module, as the page's worker and the start-up snapshot run it, then what pyodide's package
-// loader imports the first time a page loads a package, then the runtime's warm-up
+// loader imports the first time a page loads a package (the runtime's warm-up imports only what is here)
 py.runPython("import sys, types; sys.modules['_mystlite_kernel'] = types.ModuleType('_mystlite_kernel')");
 const runtime = py.pyimport("_mystlite_kernel");
 py.runPython(readFileSync(kernel, "utf8"), { globals: runtime.__dict__ });
@@ -37,7 +37,6 @@ await runner.run("x = 6 * 7\\nprint(x)\\nx", False)
 del runner
 `);
 py.runPython("import csv, email, encodings.cp437, importlib.metadata, tarfile");
-py.runPython("for _ in sys.modules['_mystlite_kernel'].warm_up(): pass");
 py.globals.set("startup", imported());
 py.runPython(readFileSync(warmup, "utf8"), { globals: py.globals.get("dict")() });
 py.globals.set("common", imported());

@@ -525,33 +525,52 @@ _WARM_MODULES = ("json", "re", "statistics", "dataclasses", "typing", "textwrap"
                  "inspect", "difflib", "calendar", "string", "argparse", "logging", "html.parser")
 
 
+warm_steps = 0  # steps of warm_up() done: what a test can see of it
+
+
+def _fetched_later(name):
+    """A stdlib module that python_stdlib.zip leaves out: importing it would download its archive (see
+    stdlib_sources.py, whose finder is the one that knows)."""
+    return any(name in getattr(finder, "where", ()) for finder in sys.meta_path
+               if type(finder).__name__ == "_LaterStdlib")
+
+
 def warm_up():
     """Work for the browser, not the reader. V8 keeps compiled wasm for a returning reader only once enough of
     it has run hot, and a start from the snapshot runs too little Python for that (the next visit would
     compile the wasm again, 0.2–0.3 s). The worker runs this when idle, a step of a few tens of milliseconds
     at a time, so a reader's cell never waits long. It leaves no names behind; the modules it imports are
-    common imports of readers' code anyway."""
+    common imports of readers' code anyway, and only those the page already has (it downloads nothing)."""
+    global warm_steps
     import importlib
 
     for name in _WARM_MODULES:
-        importlib.import_module(name)
-        yield
+        if not _fetched_later(name):
+            importlib.import_module(name)
+            warm_steps += 1
+            yield
     # made here, not read from a module: a stdlib source would fetch the sources zip (see stdlib_sources.py)
     source = "\n".join(f"def f{i}(a, b=2, *c, **d):\n    x = [a * k for k in range({i}) if k % 3]\n"
                        f"    return {{'x': x, 'y': (a, b, c), 's': f'{{a}}-{i}', **d}}\n" for i in range(400))
     for _ in range(2):
         compile(source, "<warm-up>", "exec")
+        warm_steps += 1
         yield
         ast.parse(source)
+        warm_steps += 1
         yield
     words = {}
     for start in range(0, 100_000, 20_000):
         for i in range(start, start + 20_000):
             words[f"w{i}"] = i * 2
+        warm_steps += 1
         yield
     text = json.dumps(words)
+    warm_steps += 1
     yield
     json.loads(text)
+    warm_steps += 1
     yield
     importlib.import_module("re").findall(r"\w+\d", text[:200_000])
+    warm_steps += 1
     yield
