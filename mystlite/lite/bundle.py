@@ -112,12 +112,13 @@ def stage(project: Project, dist: Distribution, src: Path, work: Path) -> DriveC
 
 def build_lite(project: Project, dist: Distribution, work: Path, reporter: Reporter,
                after_stage: Callable[[Path, DriveContents], None] | None = None) -> LiteBundle:
-    """Build JupyterLite from the staged folder, from scratch whenever any staged byte changed.
+    """Build JupyterLite from the staged folder: nothing when no staged byte changed; only the contents when
+    nothing else did (see refresh_contents); else from scratch.
 
-    jupyterlite's own doit tasks patch jupyter-lite.json in place, and an incremental run that redoes only
-    the contents task loses the kernel's settings (pyodideUrl, pipliteUrls): the offline site would silently
-    go online. A fresh build costs about as long as mystmd, which runs meanwhile, and is equal to a clean
-    build by construction.
+    An incremental doit run of jupyterlite's own tasks is not used: they patch jupyter-lite.json in place, and
+    a run that redoes only the contents task loses the kernel's settings (pyodideUrl, pipliteUrls), so the
+    offline site would silently go online. A fresh build costs about as long as mystmd, which runs
+    meanwhile, and is equal to a clean build by construction.
     """
     src, out = work / "lite-src", work / "lite"
     fresh, build_src = work / "lite.new", work / "lite-build-src"
@@ -138,7 +139,6 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
         if previous == {**stamp, "output": previous["output"]}:
             return LiteBundle(out, drive.notebooks, 0, sorted(drive.files), "nothing")
         if only_contents_changed(previous, stamp):
-            remove(fresh)
             ran = refresh_contents(src / "contents", out, fresh, epoch, previous["storage"], stamp["storage"])
             remove(out)
             fresh.replace(out)
