@@ -106,7 +106,7 @@ def watch_edit(root: Path, page: Path, edits: int) -> float:
                     found.put(time.perf_counter())
 
         threading.Thread(target=events, daemon=True).start()
-        time.sleep(5 + len(list(root.glob("*"))) / 40)  # the kept mystmd builds the project once, then watches
+        time.sleep(5 + len(list(root.glob("*"))) / 15)  # the kept mystmd builds the project once, then watches
         took = []
         for n in range(edits):
             edit(page, 1000 + n)

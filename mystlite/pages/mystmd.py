@@ -30,8 +30,9 @@ TEMPLATE_DIR = Path(__file__).parent / "template"
 # mystmd's own line prefixes for problems: ⛔️ error, ⚠️ warning
 ERROR_MARK, WARNING_MARK = "⛔️", "⚠️"
 KEPT_TIMEOUT = 600.0  # a kept mystmd's rebuild of one page (minutes only for huge books)
-# `myst start` rewrites every page after an edit, which grows faster than a fresh `myst build`: bench/scale.py
-# measured 1.4 s against 3.7 s at 100 pages, but 101 s against 78 s at 1,000. Bigger books rebuild afresh.
+# Stock `myst start` rewrites every page after an edit, which grows faster than a fresh `myst build`: bench/scale.py
+# measured 1.4 s against 3.7 s at 100 pages, but 101 s against 78 s at 1,000. With stock mystmd, bigger books
+# rebuild afresh; the mystmd mystlite carries (mystmd_patches/fast-edit.patch) rewrites only the edited page.
 KEPT_MAX_PAGES = 500
 IGNORED_WARNINGS = ("extra key ignored: jupyter", "extra key ignored: thebe", "extra key ignored: mystlite")
 # mystmd says this for a remote image it could not download, once per pass over each page that shows it (up to
@@ -75,6 +76,13 @@ def myst_script(reporter: Reporter | None = None) -> Path:
     except (MystliteError, OSError):  # an unusable cache folder is said by the build itself
         cache = None
     return chosen(cache, reporter)
+
+
+def carried_fixes_run(reporter: Reporter | None = None) -> bool:
+    """True when the mystmd that runs is the patched copy (mystpatch.py), not the installed bundle."""
+    from .mystpatch import installed_bundle
+
+    return myst_script(reporter) != installed_bundle()
 
 
 BOM = b"\xef\xbb\xbf"
@@ -237,7 +245,7 @@ class MystRun:
     def __init__(self, project: Project, work: Path, reporter: Reporter, base_url: str | None, strict: bool = False,
                  server: MystServer | None = None):
         self.project, self.reporter, self.strict = project, reporter, strict
-        if server is not None and len(project.pages) > KEPT_MAX_PAGES:
+        if server is not None and len(project.pages) > KEPT_MAX_PAGES and not carried_fixes_run(reporter):
             reporter.detail(f"{len(project.pages)} pages: every edit gets a fresh `myst build` (a kept mystmd is "
                             f"slower beyond {KEPT_MAX_PAGES})")
             server.stop()

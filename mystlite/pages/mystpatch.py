@@ -6,6 +6,10 @@ the installed bundle is that version with that sha256; otherwise stock mystmd ru
 
 - page-downloads.patch: a page without `downloads` skips the project-wide export list that mystmd collects for
   every page (quadratic in the page count). See bench/mystmd/page-downloads.md, the upstream proposal.
+- fast-edit.patch: `myst start` (the kept mystmd of `serve --watch`) processes and writes only the edited page
+  after an edit, not every page of the project. What other pages take from it (title, labels, numbers) is
+  checked by mystlite, which runs `myst build` when that changed (mystserver.page_face). See
+  bench/mystmd/fast-edit.md.
 """
 
 from __future__ import annotations
