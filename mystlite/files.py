@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
@@ -120,7 +121,43 @@ def sync_folder(folder: Path, wanted: dict[str, Path | bytes | Link], keep: tupl
     return changed
 
 
+STILL_NS = 2_000_000_000  # a file unchanged this long before it was read was not being written meanwhile
+_remembered: dict[tuple[str, str], tuple[tuple, object]] = {}
+
+
+def _stat_key(stat) -> tuple:
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev
+
+
+def remembered(path: Path, kind: str, compute):
+    """compute(path), remembered for this process (serve --watch rebuilds, and files a build reads twice) while
+    the file's stat is unchanged: any write changes its ctime, which no tool can set back. Only a file that
+    had been still for STILL_NS when it was read is remembered, so that a write in the same clock tick as
+    the read cannot leave the same stat (git's "racily clean" entries)."""
+    try:
+        before = path.stat()
+    except OSError:
+        return compute(path)
+    key = (str(path), kind)
+    known = _remembered.get(key)
+    if known is not None and known[0] == _stat_key(before):
+        return known[1]
+    started = time.time_ns()
+    value = compute(path)
+    try:
+        still = before.st_ctime_ns < started - STILL_NS and _stat_key(path.stat()) == _stat_key(before)
+    except OSError:
+        still = False
+    if still:
+        _remembered[key] = (_stat_key(before), value)
+    return value
+
+
 def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    return remembered(path, algorithm, lambda p: _file_digest(p, algorithm))
+
+
+def _file_digest(path: Path, algorithm: str) -> str:
     digest = hashlib.new(algorithm)
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

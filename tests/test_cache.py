@@ -139,3 +139,26 @@ def test_a_downloaded_distribution_is_pinned_by_sha256(tmp_path, cache_copy, htt
     shutil.copy(wheel, lock_file.parent / entry["file_name"])
     with pytest.raises(MystliteError, match="does not match its sha256 in pyodide-lock.json"):
         build(root, cache_copy)
+
+
+def test_a_remembered_digest_is_forgotten_when_the_file_is_written_even_with_its_size_and_time_kept(tmp_path):
+    """file_digest remembers a still file's digest for the process (serve --watch would hash the same
+    unchanged files on every rebuild); a write that keeps size and mtime still changes the ctime, and with it
+    the digest given."""
+    import os
+    import time
+
+    from mystlite.files import STILL_NS, file_digest
+
+    path = tmp_path / "data.csv"
+    path.write_text("a,1\n")
+    fresh = file_digest(path)
+    path.write_text("a,2\n")  # just written: never remembered, whatever the clock's resolution
+    assert file_digest(path) != fresh
+    time.sleep(STILL_NS / 1e9 + 0.2)
+    still = file_digest(path)
+    stat = path.stat()
+    path.write_text("a,3\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert file_digest(path) != still

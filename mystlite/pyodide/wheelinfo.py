@@ -15,7 +15,7 @@ from packaging.requirements import Requirement
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
-from ..files import file_digest
+from ..files import file_digest, remembered
 from ..errors import MystliteError, Where
 
 PYODIDE_PYTHON = "3.14"
@@ -129,7 +129,13 @@ def _safe_entry(name: str) -> bool:
 
 
 def record_problem(path: Path) -> str | None:
-    """Why a wheel's files do not match its own RECORD (each file's sha256), or None when they all do."""
+    """Why a wheel's files do not match its own RECORD (each file's sha256), or None when they all do.
+    Remembered while the wheel's file is unchanged (files.remembered): serve --watch checks each cached wheel
+    once, not on every rebuild."""
+    return remembered(path, "record", _record_problem)
+
+
+def _record_problem(path: Path) -> str | None:
     import base64
     import csv
     import hashlib
