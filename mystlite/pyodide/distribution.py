@@ -170,12 +170,13 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
     extensions = {name: resolver.paths[name] for name in LABEXTENSION_WHEELS if name in resolver.paths}
     if "plotly" not in extensions and (site_imports.plotly_outputs or "plotly" in modules):
         extensions["plotly"] = plotly_extension_wheel(resolver.cache, reporter)
-    return Distribution(source.mode, PYODIDE_VERSION, core, stdlib, resolver.lock(), resolver.files(), preload,
+    aside = resolver.cycle_edges()
+    return Distribution(source.mode, PYODIDE_VERSION, core, stdlib, resolver.lock(aside), resolver.files(), preload,
                         custom, resolver.online, needs=needs, online_reasons=online,
                         fetch_failures=resolver.failures,
                         labextension_wheels={k: v for k, v in extensions.items() if v is not None},
                         unavailable=unavailable, origins=dict(resolver.origins),
-                        cycle_edges=resolver.cycle_edges())
+                        cycle_edges=aside)
 
 
 def plotly_extension_wheel(cache: WheelCache, reporter: Reporter) -> Path | None:
@@ -355,12 +356,11 @@ class LockResolver:
                 follow.append((Requirement(name), needed_by))
         return follow
 
-    def lock(self) -> dict:
+    def lock(self, aside: dict[str, list[str]]) -> dict:
         """The lock to ship. A dependency that could not be had is not named (pyodide would refuse to load the
         package that names it, and its import would fail on the package itself instead of the missing one).
-        Nor is a dependency that closes a cycle (see `cycle_edges`)."""
+        Nor is a dependency that closes a cycle: `aside`, from `cycle_edges`."""
         packages = {}
-        aside = self.cycle_edges()
         for name in sorted(self.entries):
             entry = self.entries[name]
             dropped = self.unavailable.keys() | set(aside.get(name, ()))

@@ -160,8 +160,15 @@ def timed(thunk):
 
     start = time.perf_counter()
     value = thunk()
-    print(f"Wall time: {time.perf_counter() - start:.3f} s")
+    print_wall_time(start)
     return value
+
+
+def print_wall_time(start):
+    """What `%time` and `%%time` print: the time since `start` (time.perf_counter)."""
+    import time
+
+    print(f"Wall time: {time.perf_counter() - start:.3f} s")
 
 
 async def pip_install(args):
@@ -358,9 +365,7 @@ class Runner:
             self._report(err, filename)
         finally:
             if cell_timer is not None:
-                import time
-
-                print(f"Wall time: {time.perf_counter() - cell_timer:.3f} s")
+                print_wall_time(cell_timer)
             sys.stdout.flush()
             sys.stderr.flush()
         return self.count
@@ -542,35 +547,34 @@ def warm_up():
     at a time, so a reader's cell never waits long. It leaves no names behind; the modules it imports are
     common imports of readers' code anyway, and only those the page already has (it downloads nothing)."""
     global warm_steps
+    for _ in _warm_up_steps():
+        warm_steps += 1
+        yield
+
+
+def _warm_up_steps():
     import importlib
 
     for name in _WARM_MODULES:
         if not _fetched_later(name):
             importlib.import_module(name)
-            warm_steps += 1
             yield
     # made here, not read from a module: a stdlib source would fetch the sources zip (see stdlib_sources.py)
     source = "\n".join(f"def f{i}(a, b=2, *c, **d):\n    x = [a * k for k in range({i}) if k % 3]\n"
                        f"    return {{'x': x, 'y': (a, b, c), 's': f'{{a}}-{i}', **d}}\n" for i in range(400))
     for _ in range(2):
         compile(source, "<warm-up>", "exec")
-        warm_steps += 1
         yield
         ast.parse(source)
-        warm_steps += 1
         yield
     words = {}
     for start in range(0, 100_000, 20_000):
         for i in range(start, start + 20_000):
             words[f"w{i}"] = i * 2
-        warm_steps += 1
         yield
     text = json.dumps(words)
-    warm_steps += 1
     yield
     json.loads(text)
-    warm_steps += 1
     yield
     importlib.import_module("re").findall(r"\w+\d", text[:200_000])
-    warm_steps += 1
     yield

@@ -93,13 +93,14 @@ function ask(kind, code, line, column) {
   return request({ type: kind, code, line, column });
 }
 
-function request(message) {  // a message to the worker that it answers with a "reply"
+function request(message, post = (sent) => worker.postMessage(sent)) {
+  // a message to the worker that it answers with a "reply"; `post` sends it (postAfterWidgets: in order with
+  // the reader's widget changes)
   if (!worker) startWorker();
   const rid = ++nextAsk;
   return new Promise((resolve) => {
     asked.set(rid, resolve);
-    if (message.type === "check") postAfterWidgets({ ...message, rid });
-    else worker.postMessage({ ...message, rid });
+    post({ ...message, rid });
   });
 }
 
@@ -846,7 +847,7 @@ async function reloadIsolated() {
 if (page.checks) {
   import("./exercises.js").then((module) => module.setupExercises({
     checksUrl: new URL(page.checks, root), solutionAfter: page.solution_after || 0,
-    check: (code) => ask("check", code),
+    check: (code) => request({ type: "check", code }, postAfterWidgets),  // it judges what the widgets set too
   }));
 }
 

@@ -238,17 +238,22 @@ const packageKey = (name) => name.toLowerCase().replace(/[-_.]+/g, "-");
 let lockIndex = null; // the lock's packages by packageKey, and the package of each import name: made once
 let asideEdges = {}; // dependencies the shipped lock leaves out to break a cycle (pyodide would wait for ever)
 
+function indexedLock() {
+  // lockIndex, made the first time (throws when pyodide's lock is unreadable)
+  if (!lockIndex) {
+    const packages = Object.fromEntries(Object.entries(pyodide.lockfile.packages)
+      .map(([name, info]) => [packageKey(name), info]));
+    const byImport = new Map();
+    for (const [key, info] of Object.entries(packages)) for (const name of info.imports || []) byImport.set(name, key);
+    lockIndex = { packages, byImport };
+  }
+  return lockIndex;
+}
+
 function closureOf(keys) {
   // the lock's packages with all they depend on, by packageKey; null if the lock is unreadable
   try {
-    if (!lockIndex) {
-      const packages = Object.fromEntries(Object.entries(pyodide.lockfile.packages)
-        .map(([name, info]) => [packageKey(name), info]));
-      const byImport = new Map();
-      for (const [key, info] of Object.entries(packages)) for (const name of info.imports || []) byImport.set(name, key);
-      lockIndex = { packages, byImport };
-    }
-    const { packages } = lockIndex;
+    const { packages } = indexedLock();
     const todo = [...keys];
     const found = new Map();
     while (todo.length) {
@@ -266,8 +271,8 @@ function closureOf(keys) {
 function lockedPackages(code) {
   // the lock's packages that the code's imports name, with all they depend on, by packageKey; null if unknown
   try {
-    if (!closureOf([])) return null;
-    const keys = pyodide.pyodide_py.code.find_imports(code).toJs().map((name) => lockIndex.byImport.get(name));
+    const { byImport } = indexedLock();
+    const keys = pyodide.pyodide_py.code.find_imports(code).toJs().map((name) => byImport.get(name));
     return closureOf(keys.filter(Boolean));
   } catch {
     return null;
