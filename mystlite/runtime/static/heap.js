@@ -1,10 +1,43 @@
-// The start-up snapshot's file format (made by snapshot.mjs, read by worker.js): pyodide's memory with its
-// all-zero 4 KiB pages left out, so that there is half as much to unpack. Gzipped as a whole:
-//   "MLHEAP01", u32 heap length, u32 run count, (u32 offset, u32 length) per run, then the runs' bytes.
-const MAGIC = "MLHEAP01";
+// The start-up snapshot's file format (made by snapshot.mjs, read by worker.js). Gzipped as a whole:
+//   "MLHEAP02", u32 snapshot length, u32 run count, u32 memory offset, u32 baseline length,
+//   u32 baseline checksum, u32 pyodide's magic, u32 stdlib length,
+//   (u32 offset, u32 length) per run, the runs' bytes, then the stdlib zip's bytes.
+// - The snapshot is pyodide's (its header, then the wasm memory from `memory offset` on), with its all-zero
+//   4 KiB pages left out.
+// - The memory's first `baseline length` bytes (the static data) are stored XORed with the memory as the
+//   wasm's own data segments leave it at instantiation. They differ in a few KB, so this ships about
+//   1.4 MB less: the wasm already carries that data. The worker undoes it once pyodide has instantiated
+//   the wasm (applyBaseline). Until then the snapshot's magic number is zero, so pyodide refuses a snapshot
+//   whose baseline was never applied instead of starting from a scrambled heap.
+// - The stdlib zip is the one the heap's import caches describe (python_stdlib.zip without the modules
+//   already imported): it goes with the heap, so the two cannot be mixed up.
+const MAGIC = "MLHEAP02";
 const PAGE = 4096;
+const HEAD = 40;
 
-export function packHeap(heap) {
+export function checksum(bytes) {
+  // FNV-1a over 32-bit words: a few ms for the baseline, enough to tell another build's data segments
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
+  let hash = 2166136261;
+  for (let index = 0; index < words.length; index++) hash = Math.imul(hash ^ words[index], 16777619);
+  return hash >>> 0;
+}
+
+function xorInto(target, source) {
+  const a = new Uint32Array(target.buffer, target.byteOffset, target.byteLength >> 2);
+  const b = new Uint32Array(source.buffer, source.byteOffset, a.length);
+  for (let index = 0; index < a.length; index++) a[index] ^= b[index];
+}
+
+// snapshot: pyodide's makeMemorySnapshot(); initial: the wasm memory right after instantiation (its first
+// bytes at least); baselineLength: how many of them to store as a difference (a multiple of PAGE).
+export function packHeap(snapshot, { initial, baselineLength, stdlib }) {
+  const words = new Uint32Array(snapshot.buffer, snapshot.byteOffset, 2);
+  const magic = words[0], memoryAt = words[1];
+  const heap = snapshot.slice();
+  new Uint32Array(heap.buffer, 0, 1)[0] = 0;
+  const baseline = initial.subarray(0, baselineLength);
+  xorInto(heap.subarray(memoryAt, memoryAt + baselineLength), baseline);
   const runs = [];
   for (let offset = 0; offset < heap.length; offset += PAGE) {
     const end = Math.min(offset + PAGE, heap.length);
@@ -13,31 +46,50 @@ export function packHeap(heap) {
     if (last && last[0] + last[1] === offset) last[1] = end - last[0];
     else runs.push([offset, end - offset]);
   }
-  const head = 16 + 8 * runs.length;
-  const packed = new Uint8Array(head + runs.reduce((sum, run) => sum + run[1], 0));
+  const head = HEAD + 8 * runs.length;
+  const body = runs.reduce((sum, run) => sum + run[1], 0);
+  const packed = new Uint8Array(head + body + stdlib.length);
   const view = new DataView(packed.buffer);
   packed.set(new TextEncoder().encode(MAGIC));
-  view.setUint32(8, heap.length, true);
-  view.setUint32(12, runs.length, true);
+  [heap.length, runs.length, memoryAt, baselineLength, checksum(baseline), magic, stdlib.length]
+    .forEach((value, index) => view.setUint32(8 + 4 * index, value, true));
   let at = head;
   runs.forEach(([offset, length], index) => {
-    view.setUint32(16 + 8 * index, offset, true);
-    view.setUint32(20 + 8 * index, length, true);
+    view.setUint32(HEAD + 8 * index, offset, true);
+    view.setUint32(HEAD + 4 + 8 * index, length, true);
     packed.set(heap.subarray(offset, offset + length), at);
     at += length;
   });
+  packed.set(stdlib, at);
   return packed;
 }
 
+// -> { snapshot (for pyodide's _loadSnapshot, refused until applyBaseline), stdlib, applyBaseline(memory) }
 export function unpackHeap(packed) {
   if (new TextDecoder().decode(packed.subarray(0, 8)) !== MAGIC) throw new Error("not a mystlite snapshot");
   const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
-  const heap = new Uint8Array(view.getUint32(8, true));
-  let at = 16 + 8 * view.getUint32(12, true);
-  for (let index = 0; index < view.getUint32(12, true); index++) {
-    const offset = view.getUint32(16 + 8 * index, true), length = view.getUint32(20 + 8 * index, true);
-    heap.set(packed.subarray(at, at + length), offset);
-    at += length;
+  const [length, count, memoryAt, baselineLength, sum, magic, stdlibLength] =
+    Array.from({ length: 7 }, (_, index) => view.getUint32(8 + 4 * index, true));
+  const snapshot = new Uint8Array(length);
+  let at = HEAD + 8 * count;
+  for (let index = 0; index < count; index++) {
+    const offset = view.getUint32(HEAD + 8 * index, true), size = view.getUint32(HEAD + 4 + 8 * index, true);
+    snapshot.set(packed.subarray(at, at + size), offset);
+    at += size;
   }
-  return heap;
+  const stdlib = packed.slice(at, at + stdlibLength);
+  let applied = false;
+  function applyBaseline(memory) {
+    // memory: the wasm memory's bytes right after instantiation. Throws if they are not the ones the
+    // snapshot was made against (then the snapshot stays refused).
+    if (applied) return;
+    const baseline = memory.subarray(0, baselineLength);
+    if (baseline.length !== baselineLength || checksum(baseline) !== sum) {
+      throw new Error("the start-up snapshot was made for another pyodide build");
+    }
+    xorInto(snapshot.subarray(memoryAt, memoryAt + baselineLength), baseline);
+    new Uint32Array(snapshot.buffer, 0, 1)[0] = magic;
+    applied = true;
+  }
+  return { snapshot, stdlib, applyBaseline };
 }

@@ -88,23 +88,28 @@ async function fetchSnapshot(url) {
   return unpackHeap(new Uint8Array(await new Response(body).arrayBuffer()));
 }
 
-function startDownloadsEarly(indexUrl, compileWasm) {
+function startDownloadsEarly(indexUrl, snapshot) {
   // pyodide asks for its pieces one after another: the glue script once pyodide.mjs has run, the stdlib zip
   // then, and, from a snapshot, the wasm only once the snapshot has arrived. Asking for all of them at once
   // takes those waits off the start. The glue is a module (the second import is the first one's); the
-  // stdlib's first fetch gets the response asked for here; with compileWasm, the wasm is compiled here and
-  // pyodide's fetch of it gets an empty stand-in and its instantiateStreaming the compiled module (or, if
-  // that failed, both do what they would have done). Returns the function that puts fetch and
-  // instantiateStreaming back.
+  // stdlib's first fetch gets the response asked for here (from a snapshot, the zip that came with it);
+  // with a snapshot, the wasm is compiled here and pyodide's fetch of it gets an empty stand-in and its
+  // instantiateStreaming the compiled module (or, if that failed, both do what they would have done).
+  // Returns the hooks' controls: `afterInstantiate` (called with the wasm memory's bytes once instantiated),
+  // `forgetEarly` (a start without the snapshot after all) and `restore` (fetch and instantiateStreaming put
+  // back).
   import(indexUrl + "pyodide.asm.mjs").catch(() => {});
   const realFetch = self.fetch, realInstantiate = WebAssembly.instantiateStreaming;
+  const stdlibUrl = indexUrl + "python_stdlib.zip";
   // the stdlib's bytes are read here too, so that pyodide finds them in memory rather than in the disk cache
-  const stdlib = realFetch(indexUrl + "python_stdlib.zip").then(async (response) => (response.ok
-    ? new Response(await response.arrayBuffer(), { status: response.status, headers: response.headers })
-    : response));
-  const early = new Map([[indexUrl + "python_stdlib.zip", stdlib]]);
+  const stdlib = snapshot
+    ? snapshot.then((unpacked) => new Response(unpacked.stdlib))
+    : realFetch(stdlibUrl).then(async (response) => (response.ok
+      ? new Response(await response.arrayBuffer(), { status: response.status, headers: response.headers })
+      : response));
+  const early = new Map([[stdlibUrl, stdlib]]);
   const wasmUrl = indexUrl + "pyodide.asm.wasm";
-  const compiled = compileWasm ? WebAssembly.compileStreaming(realFetch(wasmUrl)) : null;
+  const compiled = snapshot ? WebAssembly.compileStreaming(realFetch(wasmUrl)) : null;
   compiled?.catch(() => {});
   if (compiled) early.set(wasmUrl, compiled.then(() => new Response(new Uint8Array(0))));
   for (const response of early.values()) response.catch(() => {});
@@ -115,29 +120,46 @@ function startDownloadsEarly(indexUrl, compileWasm) {
     early.delete(url);
     return response.catch(() => realFetch(input, init));
   };
+  const hooks = {
+    afterInstantiate: null,
+    forgetEarly() { early.clear(); hooks.afterInstantiate = null; },
+    restore() { self.fetch = realFetch; WebAssembly.instantiateStreaming = realInstantiate; },
+  };
   let unused = Boolean(compiled);
   WebAssembly.instantiateStreaming = async (source, imports) => {
-    if (!unused) return realInstantiate(source, imports);
-    unused = false;
-    const module = await compiled.catch(() => null);
-    if (!module) return realInstantiate(source, imports);
-    return { module, instance: await WebAssembly.instantiate(module, imports) };
+    let result;
+    if (unused) {
+      unused = false;
+      const module = await compiled.catch(() => null);
+      if (module) result = { module, instance: await WebAssembly.instantiate(module, imports) };
+    }
+    result ??= await realInstantiate(source, imports);
+    const after = hooks.afterInstantiate;
+    hooks.afterInstantiate = null;
+    after?.(new Uint8Array(result.instance.exports.memory.buffer));
+    return result;
   };
-  return () => { self.fetch = realFetch; WebAssembly.instantiateStreaming = realInstantiate; };
+  return hooks;
 }
 
-async function startPython(loadPyodide, snapshot, kernelUrl) {
+async function startPython(loadPyodide, snapshot, kernelUrl, hooks) {
   // Python's start-up snapshot (made at build time, with the runtime module imported) restores in a few
   // milliseconds instead of booting the interpreter; if it cannot be used, Python starts the ordinary way.
   const quiet = { stdout: () => {}, stderr: () => {} };
   if (snapshot) {
     try {
-      const py = await loadPyodide({ ...quiet, _loadSnapshot: snapshot });
+      const unpacked = await snapshot;
+      // a mismatch leaves the snapshot refused by pyodide: the start below then goes without it
+      hooks.afterInstantiate = (memory) => {
+        try { unpacked.applyBaseline(memory); } catch (error) { console.warn("mystlite:", error.message); }
+      };
+      const py = await loadPyodide({ ...quiet, _loadSnapshot: unpacked.snapshot });
       // every reader gets the snapshot's state: random must not repeat the same numbers on every page load
       py.runPython("import random; random.seed()");
       return { py, kernel: py.pyimport("_mystlite_kernel"), fromSnapshot: true };
     } catch (error) {
       console.warn("mystlite: the start-up snapshot could not be used; starting Python without it", error);
+      hooks.forgetEarly();
     }
   }
   const kernelSource = fetch(kernelUrl).then((r) => r.text());
@@ -186,11 +208,11 @@ async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, 
   const listing = fetchDriveListing(drive);
   const snapshot = snapshotUrl ? fetchSnapshot(snapshotUrl) : null;
   snapshot?.catch(() => {});  // a failed fetch is handled where it is awaited
-  const restoreHooks = startDownloadsEarly(new URL(".", pyodideUrl).href, Boolean(snapshot));
+  const hooks = startDownloadsEarly(new URL(".", pyodideUrl).href, snapshot);
   post({ type: "status", text: "Downloading Python…" });
   const { loadPyodide } = await import(pyodideUrl);
   post({ type: "status", text: "Starting Python…" });
-  const started = await startPython(loadPyodide, snapshot, kernelUrl).finally(restoreHooks);
+  const started = await startPython(loadPyodide, snapshot, kernelUrl, hooks).finally(hooks.restore);
   pyodide = started.py;
   pyodide.setStdout(stream("stdout"));
   pyodide.setStderr(stream("stderr"));
