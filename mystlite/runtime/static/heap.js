@@ -16,7 +16,7 @@ const PAGE = 4096;
 const HEAD = 40;
 
 export function checksum(bytes) {
-  // FNV-1a over 32-bit words: a few ms for the baseline, enough to tell another build's data segments
+  // FNV-1a over 32-bit words: enough to tell another build's data segments
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
   let hash = 2166136261;
   for (let index = 0; index < words.length; index++) hash = Math.imul(hash ^ words[index], 16777619);
@@ -24,9 +24,16 @@ export function checksum(bytes) {
 }
 
 function xorInto(target, source) {
+  // target ^= source, word by word; returns the checksum of source (one pass: it runs before any output)
   const a = new Uint32Array(target.buffer, target.byteOffset, target.byteLength >> 2);
   const b = new Uint32Array(source.buffer, source.byteOffset, a.length);
-  for (let index = 0; index < a.length; index++) a[index] ^= b[index];
+  let hash = 2166136261;
+  for (let index = 0; index < a.length; index++) {
+    const word = b[index];
+    hash = Math.imul(hash ^ word, 16777619);
+    a[index] ^= word;
+  }
+  return hash >>> 0;
 }
 
 // snapshot: pyodide's makeMemorySnapshot(); initial: the wasm memory right after instantiation (its first
@@ -84,10 +91,11 @@ export function unpackHeap(packed) {
     // snapshot was made against (then the snapshot stays refused).
     if (applied) return;
     const baseline = memory.subarray(0, baselineLength);
-    if (baseline.length !== baselineLength || checksum(baseline) !== sum) {
+    const target = snapshot.subarray(memoryAt, memoryAt + baselineLength);
+    if (baseline.length !== baselineLength || xorInto(target, baseline) !== sum) {
+      xorInto(target, baseline);  // (undone: the snapshot stays as it came, and refused)
       throw new Error("the start-up snapshot was made for another pyodide build");
     }
-    xorInto(snapshot.subarray(memoryAt, memoryAt + baselineLength), baseline);
     new Uint32Array(snapshot.buffer, 0, 1)[0] = magic;
     applied = true;
   }
