@@ -168,7 +168,8 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
         lite.widget_wheels = dist.labextension_wheels
         run_pages = StagedExecution(project, work, reporter, strict) if execute else None
         with reporter.step("JupyterLite bundle"):
-            bundle = build_lite(project, dist, work, reporter, after_stage=run_pages)
+            bundle = build_lite(project, dist, work, reporter, after_stage=run_pages,
+                                cache=resolve_cache_dir(cache_dir))
         lite.executed = run_pages.result if run_pages else None
         snapshot = None
         if dist.core_dir is not None and dist.stdlib is not None and config.options.startup_snapshot:

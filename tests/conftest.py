@@ -49,6 +49,10 @@ import shutil
 import threading
 
 CHROMIUM = "/usr/bin/chromium"
+# Every build here builds JupyterLite from scratch (or from its own last output): the bundles kept in the
+# download cache for later cold builds (mystlite/lite/shared.py) would otherwise make a "clean" reference build
+# one that started from an earlier test's output. tests/test_incremental.py turns them on where it tests them.
+os.environ["MYSTLITE_LITE_CACHE"] = "0"
 
 
 @pytest.fixture(scope="session")

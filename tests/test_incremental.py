@@ -61,3 +61,44 @@ def test_a_change_of_the_drive_alone_redoes_only_the_contents(tmp_path, download
         assert diff == [], f"after {what}: these files differ: {diff[:8]}"
     rebuild_wheel(root, rng)
     assert build(root, download_cache).lite_redone == "everything"
+
+
+def test_a_cold_build_starts_from_the_bundle_an_earlier_build_kept(tmp_path, download_cache, monkeypatch):
+    """A build with no output of its own (a fresh clone, CI with its cache restored) takes the JupyterLite
+    bundle an earlier build of the same inputs kept in the download cache, and redoes only the contents on it:
+    the site's bytes equal a build from scratch. A kept bundle whose files were changed is never used."""
+    import random as _random
+    import shutil
+
+    from edits import edit_notebook
+    from mystlite.lite.shared import FOLDER
+
+    shutil.rmtree(download_cache / FOLDER, ignore_errors=True)  # (one left by an earlier run of this test)
+    monkeypatch.setenv("MYSTLITE_LITE_CACHE", "1")
+    first = build(copy_sample(tmp_path / "first"), download_cache)
+    assert first.lite_redone == "everything"
+    assert len(list((download_cache / FOLDER).iterdir())) == 1
+
+    same = build(clean_copy(first.output.parent.parent, tmp_path / "same"), download_cache)
+    assert same.lite_redone == "nothing"  # the kept bundle as it is
+    assert differences(digests(same.output), digests(first.output)) == []
+
+    edited = clean_copy(first.output.parent.parent, tmp_path / "edited")
+    edit_notebook(edited, _random.Random(3))
+    reference = clean_copy(edited, tmp_path / "reference")
+    site = build(edited, download_cache)
+    assert site.lite_redone == "contents"
+    monkeypatch.setenv("MYSTLITE_LITE_CACHE", "0")
+    scratch = build(reference, download_cache)
+    assert scratch.lite_redone == "everything"
+    assert differences(digests(site.output), digests(scratch.output)) == []
+
+    monkeypatch.setenv("MYSTLITE_LITE_CACHE", "1")
+    entry = next((download_cache / FOLDER).iterdir())
+    config = entry / "lite" / "jupyter-lite.json"
+    text = config.read_text()
+    config.unlink()  # (a hard link to the first build's file: replaced, not written through)
+    config.write_text(text.replace("{", "{ ", 1))
+    again = build(clean_copy(first.output.parent.parent, tmp_path / "again"), download_cache)
+    assert again.lite_redone == "everything"  # the changed bundle was dropped, and JupyterLite built anew
+    assert differences(digests(again.output), digests(first.output)) == []

@@ -27,6 +27,7 @@ from ..log import Reporter
 from ..project import Project
 from ..pyodide import Distribution, kernel_extension_dir
 from ..pyodide.npm import CORE_FILES
+from . import shared
 from .contents import DriveContents, collect_contents
 from ..files import read_json, sync_folder, tree_digest, write_if_changed, write_text
 
@@ -111,9 +112,11 @@ def stage(project: Project, dist: Distribution, src: Path, work: Path) -> DriveC
 
 
 def build_lite(project: Project, dist: Distribution, work: Path, reporter: Reporter,
-               after_stage: Callable[[Path, DriveContents], None] | None = None) -> LiteBundle:
+               after_stage: Callable[[Path, DriveContents], None] | None = None,
+               cache: Path | None = None) -> LiteBundle:
     """Build JupyterLite from the staged folder: nothing when no staged byte changed; only the contents when
-    nothing else did (see refresh_contents); else from scratch.
+    nothing else did (see refresh_contents); else from scratch. Without a usable last output, one kept in the
+    download cache (`cache`) for the same inputs stands in for it (see shared.py).
 
     An incremental doit run of jupyterlite's own tasks is not used: they patch jupyter-lite.json in place, and
     a run that redoes only the contents task loses the kernel's settings (pyodideUrl, pipliteUrls), so the
@@ -135,7 +138,16 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
     stamp = {"inputs": staged_digest(src), "storage": storage_name(src), "epoch": epoch, "apps": list(APPS),
              "jupyterlite": JUPYTERLITE_VERSION}
     previous = read_json(stamp_file)
-    if out.joinpath("jupyter-lite.json").is_file() and previous and previous.get("output") == tree_digest(out):
+    usable = bool(out.joinpath("jupyter-lite.json").is_file() and previous
+                  and previous.get("output") == tree_digest(out))
+    if not usable:
+        remove(out)
+        previous = shared.take(cache, stamp, out)
+        usable = previous is not None
+        if usable:
+            reporter.detail("  lite: starting from the bundle kept in the download cache for these inputs")
+            write_text(stamp_file, json.dumps(previous))
+    if usable:
         if previous == {**stamp, "output": previous["output"]}:
             return LiteBundle(out, drive.notebooks, 0, sorted(drive.files), "nothing")
         if only_contents_changed(previous, stamp):
@@ -156,6 +168,7 @@ def build_lite(project: Project, dist: Distribution, work: Path, reporter: Repor
     remove(build_src)
     stamp["output"] = tree_digest(out)
     write_text(stamp_file, json.dumps(stamp))
+    shared.keep(cache, stamp, out)
     return LiteBundle(out, drive.notebooks, ran, sorted(drive.files))
 
 
@@ -178,12 +191,7 @@ def staged_digest(src: Path) -> dict[str, str]:
 
 
 def only_contents_changed(previous: dict, stamp: dict) -> bool:
-    def rest(record: dict) -> dict:
-        return {**{k: v for k, v in record.items() if k not in ("inputs", "storage", "output")},
-                "inputs": {path: digest for path, digest in record.get("inputs", {}).items()
-                           if not path.startswith("contents/")}}
-
-    return rest(previous) == rest(stamp)
+    return shared.beyond_contents(previous) == shared.beyond_contents(stamp)
 
 
 def refresh_contents(contents: Path, out: Path, fresh: Path, epoch: int, old_storage: str, new_storage: str) -> int:

@@ -297,7 +297,10 @@ class MystRun:
 
     def _start_build(self) -> None:
         restore_downloads(self.mirror, cache_dir())
-        self.proc = proc.popen([find_node(), str(myst_script(self.reporter)), "build", "--html"], cwd=self.mirror,
+        # with our template mystlite renders the pages from the site JSON, which `--site` writes; `--html`
+        # would also start a content server and run the template's (empty) render, for nothing
+        target = "--site" if self.ours else "--html"
+        self.proc = proc.popen([find_node(), str(myst_script(self.reporter)), "build", target], cwd=self.mirror,
                                env=self.env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
