@@ -125,7 +125,8 @@ STILL_NS = 2_000_000_000  # a file unchanged this long before it was read was no
 _remembered: dict[tuple[str, str], tuple[tuple, object]] = {}
 
 
-def _stat_key(stat) -> tuple:
+def stat_key(stat) -> tuple:
+    """What changes whenever a file is written (its ctime: no tool can set that back)."""
     return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev
 
 
@@ -140,16 +141,16 @@ def remembered(path: Path, kind: str, compute):
         return compute(path)
     key = (str(path), kind)
     known = _remembered.get(key)
-    if known is not None and known[0] == _stat_key(before):
+    if known is not None and known[0] == stat_key(before):
         return known[1]
     started = time.time_ns()
     value = compute(path)
     try:
-        still = before.st_ctime_ns < started - STILL_NS and _stat_key(path.stat()) == _stat_key(before)
+        still = before.st_ctime_ns < started - STILL_NS and stat_key(path.stat()) == stat_key(before)
     except OSError:
         still = False
     if still:
-        _remembered[key] = (_stat_key(before), value)
+        _remembered[key] = (stat_key(before), value)
     return value
 
 

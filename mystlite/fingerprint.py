@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .baseurl import env_base_url
-from .files import WORK_DIR, file_digest, project_files, tree_digest, write_text
+from .files import WORK_DIR, file_digest, project_files, stat_key, tree_digest, write_text
 
 RECORD = f"{WORK_DIR}/fingerprint.json"
 
@@ -107,14 +107,10 @@ def record(project_dir: Path, inputs: dict, output: Path) -> None:
         if path.is_file():
             rel, before = path.relative_to(output).as_posix(), path.stat()
             published[rel] = file_digest(path)
-            if _stat_key(path.stat()) == _stat_key(before):
-                stats[rel] = _stat_key(before)
+            if stat_key(path.stat()) == stat_key(before):
+                stats[rel] = list(stat_key(before))  # (a list: as it reads back from the record's JSON)
     data = {**inputs, "published_output": str(output), "published": published, "published_stats": stats}
     write_text(Path(project_dir).resolve() / RECORD, json.dumps(data))
-
-
-def _stat_key(stat) -> list:
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
 def _still_published(output: Path, published: dict, stats: dict, recorded_ns: int) -> bool:
@@ -134,7 +130,7 @@ def _still_published(output: Path, published: dict, stats: dict, recorded_ns: in
         rel = path.relative_to(output).as_posix()
         if rel not in published:
             return False
-        if stats.get(rel) == _stat_key(stat) and stat.st_ctime_ns < recorded_ns:
+        if stats.get(rel) == list(stat_key(stat)) and stat.st_ctime_ns < recorded_ns:
             continue
         if _digest(path) != published[rel]:
             return False

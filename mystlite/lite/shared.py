@@ -74,8 +74,8 @@ def keep(cache: Path | None, stamp: dict, out: Path) -> None:
     """Keeps `out`, just built from scratch and described by stamp (with its "output"), for later builds."""
     if cache is None or not enabled():
         return
-    root = cache / FOLDER
-    entry, partial = root / bundle_key(stamp), root / f"{bundle_key(stamp)}.partial"
+    root, key = cache / FOLDER, bundle_key(stamp)
+    entry, partial = root / key, root / f"{key}.partial"
     try:
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)

@@ -15,16 +15,9 @@ const MAGIC = "MLHEAP02";
 const PAGE = 4096;
 const HEAD = 40;
 
-export function checksum(bytes) {
-  // FNV-1a over 32-bit words: enough to tell another build's data segments
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
-  let hash = 2166136261;
-  for (let index = 0; index < words.length; index++) hash = Math.imul(hash ^ words[index], 16777619);
-  return hash >>> 0;
-}
-
 function xorInto(target, source) {
-  // target ^= source, word by word; returns the checksum of source (one pass: it runs before any output)
+  // target ^= source, word by word; returns the checksum of source, FNV-1a over its 32-bit words (enough to
+  // tell another build's data segments), in the same pass: it runs before a page's first output
   const a = new Uint32Array(target.buffer, target.byteOffset, target.byteLength >> 2);
   const b = new Uint32Array(source.buffer, source.byteOffset, a.length);
   let hash = 2166136261;
@@ -43,8 +36,7 @@ export function packHeap(snapshot, { initial, baselineLength, stdlib }) {
   const magic = words[0], memoryAt = words[1];
   const heap = snapshot.slice();
   new Uint32Array(heap.buffer, 0, 1)[0] = 0;
-  const baseline = initial.subarray(0, baselineLength);
-  xorInto(heap.subarray(memoryAt, memoryAt + baselineLength), baseline);
+  const sum = xorInto(heap.subarray(memoryAt, memoryAt + baselineLength), initial.subarray(0, baselineLength));
   const runs = [];
   for (let offset = 0; offset < heap.length; offset += PAGE) {
     const end = Math.min(offset + PAGE, heap.length);
@@ -58,7 +50,7 @@ export function packHeap(snapshot, { initial, baselineLength, stdlib }) {
   const packed = new Uint8Array(head + body + stdlib.length);
   const view = new DataView(packed.buffer);
   packed.set(new TextEncoder().encode(MAGIC));
-  [heap.length, runs.length, memoryAt, baselineLength, checksum(baseline), magic, stdlib.length]
+  [heap.length, runs.length, memoryAt, baselineLength, sum, magic, stdlib.length]
     .forEach((value, index) => view.setUint32(8 + 4 * index, value, true));
   let at = head;
   runs.forEach(([offset, length], index) => {
