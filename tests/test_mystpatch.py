@@ -3,6 +3,7 @@ the cache; it changes nothing in the site data (stock and patched mystmd build t
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mystlite.pages.mystpatch import PatchDoesNotApply, apply_patch, installed_bundle, myst_script
+from mystlite.pages.mystmd import LOADER
+from mystlite.pages.mystpatch import FOR_VERSION, PatchDoesNotApply, apply_patch, installed_bundle, myst_script
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench" / "mystmd"))
@@ -52,10 +54,43 @@ def test_stock_and_patched_mystmd_build_the_same_site_data(tmp_path):
                                     "    title: Data\nexports:\n  - format: docx\n    id: second-docx\n---\n# Two\n")
     (root / "third.md").write_text("---\ntitle: Third\n---\n# Three\n\n(three)=\n## Part\n")
     (root / "data.csv").write_text("a,b\n1,2\n")
-    sites = {}
-    for name, script in (("stock", installed_bundle()), ("patched", myst_script(tmp_path / "cache"))):
+    # npm as check-node-version finds it on PATH: it notes each call (mystmd asks for its version)
+    tools, calls = tmp_path / "tools", tmp_path / "npm-calls"
+    tools.mkdir()
+    (tools / "npm").write_text(f"#!/bin/sh\necho \"$*\" >> {calls}\necho 10.9.0\n")
+    (tools / "npm").chmod(0o755)
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}", "NO_UPDATE_NOTIFIER": "1"}
+    patched = myst_script(tmp_path / "cache")
+    sites, npm_calls = {}, {}
+    # the patched copy runs as mystlite runs it: through the loader with V8's code cache (made by the first run)
+    for name, command in (("stock", ["node", str(installed_bundle())]),
+                          ("patched", ["node", str(LOADER), str(patched), str(patched.parent)]),
+                          ("patched, from the code cache", ["node", str(LOADER), str(patched), str(patched.parent)])):
         shutil.rmtree(root / "_build", ignore_errors=True)
-        subprocess.run(["node", str(script), "build", "--site"], cwd=root, check=True, capture_output=True)
-        sites[name] = site_files(root)
-    assert sites["stock"] == sites["patched"]
+        calls.unlink(missing_ok=True)
+        subprocess.run([*command, "build", "--site"], cwd=root, env=env, check=True, capture_output=True)
+        sites[name], npm_calls[name] = site_files(root), calls.read_text().splitlines()
+    assert sites["stock"] == sites["patched"] == sites["patched, from the code cache"]
     assert any("second" in name for name in sites["stock"])
+    # version-check-once.patch: stock mystmd checks node's and npm's versions twice, the patched copy once
+    assert npm_calls == {"stock": ["--version"] * 2, "patched": ["--version"],
+                         "patched, from the code cache": ["--version"]}
+
+
+def test_the_code_cache_is_made_once_and_made_again_when_v8_refuses_it(tmp_path):
+    script = myst_script(tmp_path)
+    command = ["node", str(LOADER), str(script), str(script.parent)]
+
+    def version() -> str:
+        return subprocess.run([*command, "--version"], check=True, capture_output=True, text=True).stdout.strip()
+
+    assert version() == f"v{FOR_VERSION}"  # mystmd sees its own arguments, not the loader's
+    (cache,) = script.parent.glob("code-*.v8")
+    made = cache.stat()
+    assert made.st_size > 1_000_000
+    assert version() == f"v{FOR_VERSION}"
+    assert cache.stat().st_mtime_ns == made.st_mtime_ns and cache.stat().st_ino == made.st_ino  # V8 took it
+    cache.write_bytes(b"not V8's code cache")
+    assert version() == f"v{FOR_VERSION}"  # refused by V8, compiled from source, and written again
+    assert cache.stat().st_size > 1_000_000
+    assert not list(script.parent.glob("*.tmp"))

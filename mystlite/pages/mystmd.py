@@ -78,6 +78,20 @@ def myst_script(reporter: Reporter | None = None) -> Path:
     return chosen(cache, reporter)
 
 
+LOADER = Path(__file__).parent / "mystload.cjs"
+
+
+def myst_command(reporter: Reporter | None = None) -> list[str]:
+    """How to run mystmd: the patched copy goes through mystload.cjs, which keeps V8's compiled code for it in
+    the copy's own cache folder (named by the bundle's digest and the patches'); stock mystmd runs as it is."""
+    from .mystpatch import installed_bundle
+
+    script = myst_script(reporter)
+    if script == installed_bundle():
+        return [find_node(), str(script)]
+    return [find_node(), str(LOADER), str(script), str(script.parent)]
+
+
 def carried_fixes_run(reporter: Reporter | None = None) -> bool:
     """True when the mystmd that runs is the patched copy (mystpatch.py), not the installed bundle."""
     from .mystpatch import installed_bundle
@@ -300,7 +314,7 @@ class MystRun:
         # with our template mystlite renders the pages from the site JSON, which `--site` writes; `--html`
         # would also start a content server and run the template's (empty) render, for nothing
         target = "--site" if self.ours else "--html"
-        self.proc = proc.popen([find_node(), str(myst_script(self.reporter)), "build", target], cwd=self.mirror,
+        self.proc = proc.popen([*myst_command(self.reporter), "build", target], cwd=self.mirror,
                                env=self.env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -409,7 +423,7 @@ def render_demos(sources: list[str], work: Path, reporter: Reporter) -> dict[str
     changed = sync_folder(folder, files, keep=("_build", ".rendered"))
     content = folder / "_build" / "site" / "content"
     if changed or not stamp_ok:
-        result = proc.run([find_node(), str(myst_script(reporter)), "build", "--html"], cwd=folder, env=myst_env(None),
+        result = proc.run([*myst_command(reporter), "build", "--html"], cwd=folder, env=myst_env(None),
                           capture_output=True, text=True)
         if result.returncode != 0:
             reporter.warn(f"the {{myst}} demos could not be rendered: {last_meaningful_line(result.stdout)}")

@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 from .. import proc
-from ..node import find_node
 
 READY = "Content server started on port"
 SAW_EVENT = "File modified: "
@@ -58,9 +57,9 @@ class MystServer:
         port = free_port()
         env = {k: v for k, v in env.items() if k != "HOST"}  # mystmd would warn and override another HOST
         self.lines, self.reloads, self.ready, self.key, self.faces = [], 0, False, key, {}
-        from .mystmd import myst_script
+        from .mystmd import myst_command
 
-        self.proc = proc.popen([find_node(), str(myst_script()), "start", "--headless", "--debug",
+        self.proc = proc.popen([*myst_command(), "start", "--headless", "--debug",
                                 "--server-port", str(port)], cwd=mirror, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace")
         threading.Thread(target=self._read_log, args=(self.proc, port), daemon=True).start()

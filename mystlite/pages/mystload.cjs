@@ -1,0 +1,52 @@
+// Runs mystmd's bundle with V8's code cache: node myst-load.cjs BUNDLE CACHE_DIR ARGS...
+// The bundle is 13 MB of JavaScript, and compiling it is about a third of mystmd's start-up on every run; node 20
+// has no compile cache of its own (module.enableCompileCache came in node 22). The cache holds V8's compiled
+// code for this bundle: V8 rejects it itself when node, V8's flags or the source's length differ, and then it
+// is written again. The caller names a folder that belongs to this bundle's exact bytes (V8 checks the length,
+// not the content).
+"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+const vm = require("node:vm");
+const Module = require("node:module");
+
+const [bundle, cacheDir] = process.argv.splice(2, 2);
+process.argv[1] = bundle; // mystmd reads its arguments as if it had been run itself
+const cacheFile = path.join(cacheDir, `code-${process.version}-${process.arch}.v8`);
+
+let cachedData;
+try {
+  cachedData = fs.readFileSync(cacheFile);
+} catch {
+  cachedData = undefined;
+}
+const source = fs.readFileSync(bundle, "utf8");
+const script = new vm.Script(Module.wrap(source.startsWith("#!") ? "//" + source : source), {
+  filename: bundle,
+  cachedData,
+  // mystmd imports its plugins by absolute file URL: the main context's loader resolves those
+  importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ?? ((specifier) => import(specifier)),
+});
+
+let saved = false;
+function saveCache() {
+  // after mystmd ran, so that the functions it compiled on the way are in the cache too; once per process
+  if (saved || (cachedData && !script.cachedDataRejected)) return;
+  saved = true;
+  const temporary = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    fs.writeFileSync(temporary, script.createCachedData());
+    fs.renameSync(temporary, cacheFile); // whole or not at all, even with builds side by side
+  } catch {
+    try { fs.unlinkSync(temporary); } catch { /* nothing was written */ }
+  }
+}
+process.on("exit", saveCache);
+setTimeout(saveCache, 5000).unref(); // `myst start` runs until it is stopped, and a stopped process saves nothing
+
+const module_ = new Module(bundle, null);
+module_.filename = bundle;
+module_.paths = Module._nodeModulePaths(path.dirname(bundle));
+script.runInThisContext().call(module_.exports, module_.exports, Module.createRequire(bundle), module_, bundle,
+  path.dirname(bundle));
