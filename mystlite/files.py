@@ -122,7 +122,11 @@ def sync_folder(folder: Path, wanted: dict[str, Path | bytes | Link], keep: tupl
 
 
 STILL_NS = 2_000_000_000  # a file unchanged this long before it was read was not being written meanwhile
-_remembered: dict[tuple[str, str], tuple[tuple, object]] = {}
+# (kind, device, inode) -> (stat key, value): by inode, so that hard links (a kept JupyterLite bundle and its
+# copy in the work folder) share one entry
+_remembered: dict[tuple[str, int, int], tuple[tuple, object]] = {}
+_touched: set[tuple[str, int, int]] = set()  # the entries this process used or made: what `keep` writes
+MEMO_VERSION = 1
 
 
 def stat_key(stat) -> tuple:
@@ -131,17 +135,19 @@ def stat_key(stat) -> tuple:
 
 
 def remembered(path: Path, kind: str, compute):
-    """compute(path), remembered for this process (serve --watch rebuilds, and files a build reads twice) while
-    the file's stat is unchanged: any write changes its ctime, which no tool can set back. Only a file that
-    had been still for STILL_NS when it was read is remembered, so that a write in the same clock tick as
-    the read cannot leave the same stat (git's "racily clean" entries)."""
+    """compute(path), remembered while the file's stat is unchanged: any write changes its ctime, which no
+    tool can set back. Only a file that had been still for STILL_NS when it was read is remembered, so that
+    a write in the same clock tick as the read cannot leave the same stat (git's "racily clean" entries).
+    Within a process always (serve --watch rebuilds, files a build reads twice); across builds of a project
+    through `recall` and `keep`. `compute` must give a JSON value that depends on the file's bytes alone."""
     try:
         before = path.stat()
     except OSError:
         return compute(path)
-    key = (str(path), kind)
+    key = (kind, before.st_dev, before.st_ino)
     known = _remembered.get(key)
     if known is not None and known[0] == stat_key(before):
+        _touched.add(key)
         return known[1]
     started = time.time_ns()
     value = compute(path)
@@ -151,7 +157,36 @@ def remembered(path: Path, kind: str, compute):
         still = False
     if still:
         _remembered[key] = (stat_key(before), value)
+        _touched.add(key)
     return value
+
+
+def vouch(path: Path, stat, digest: str) -> None:
+    """The sha256 of a file, known without reading it: from a record that proves it (fingerprint.py)."""
+    key = ("sha256", stat.st_dev, stat.st_ino)
+    _remembered[key] = (stat_key(stat), digest)
+    _touched.add(key)
+
+
+def recall(record: Path) -> None:
+    """Take in what an earlier build remembered (`keep`): its entries are checked by stat when used, like
+    this process's own. An unreadable record is no record."""
+    data = read_json(record)
+    if not isinstance(data, dict) or data.get("version") != MEMO_VERSION:
+        return
+    for entry in data.get("entries") or []:
+        try:
+            kind, device, inode, key, value = entry
+            _remembered.setdefault((kind, device, inode), (tuple(key), value))
+        except (TypeError, ValueError):
+            continue
+
+
+def keep(record: Path) -> None:
+    """Write the entries this process used or made, for the next build (files it no longer reads drop out)."""
+    entries = sorted([*key, list(_remembered[key][0]), _remembered[key][1]] for key in _touched
+                     if key in _remembered)
+    write_text(record, json.dumps({"version": MEMO_VERSION, "entries": entries}, separators=(",", ":")))
 
 
 def file_digest(path: Path, algorithm: str = "sha256") -> str:

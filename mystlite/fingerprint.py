@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .baseurl import env_base_url
-from .files import WORK_DIR, file_digest, project_files, stat_key, tree_digest, write_text
+from .files import WORK_DIR, file_digest, project_files, stat_key, tree_digest, vouch, write_text
 
 RECORD = f"{WORK_DIR}/fingerprint.json"
 
@@ -111,6 +111,27 @@ def record(project_dir: Path, inputs: dict, output: Path) -> None:
                 stats[rel] = list(stat_key(before))  # (a list: as it reads back from the record's JSON)
     data = {**inputs, "published_output": str(output), "published": published, "published_stats": stats}
     write_text(Path(project_dir).resolve() / RECORD, json.dumps(data))
+
+
+def recall_published(project_dir: Path) -> None:
+    """Before a build: the digests of the published files that the last record proves unchanged (the rule of
+    _still_published), so that publishing compares the new output with the old without reading it."""
+    record_file = Path(project_dir).resolve() / RECORD
+    try:
+        recorded_ns = record_file.stat().st_mtime_ns
+        saved = json.loads(record_file.read_text())
+        output, published, stats = (Path(saved["published_output"]), saved["published"],
+                                    saved.get("published_stats") or {})
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    for rel, key in stats.items():
+        path = output / rel
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        if key == list(stat_key(stat)) and stat.st_ctime_ns < recorded_ns and isinstance(published.get(rel), str):
+            vouch(path, stat, published[rel])
 
 
 def _still_published(output: Path, published: dict, stats: dict, recorded_ns: int) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import fingerprint
+from . import files, fingerprint
 from .cache import cache_dir as resolve_cache_dir
 from .config import load_config, project_config_file
 from .baseurl import env_base_url
@@ -83,6 +83,7 @@ def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = Non
     mystlite.execute). `myst_server`: a kept mystmd (pages.mystserver.MystServer) for serve --watch."""
     project = load_checked(project_dir, reporter)
     with project_lock(project.root, reporter):
+        fingerprint.recall_published(project_dir)  # what the last record proves is still published as it was
         fingerprint.forget(project_dir)  # whatever happens next, the last record no longer vouches for the output
         return _build(project, reporter, base_url, cache_dir, strict, offline, execute, myst_server)
 
@@ -94,10 +95,11 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
     output = config.options.output
     from .pages.mystmd import included_outside
 
+    work = config.root / WORK_DIR
+    files.recall(work / REMEMBERED)  # digests an earlier build made of files unchanged since
     external = external_inputs(config) + included_outside(project)
     inputs = fingerprint.snapshot(project_dir, output, external, base_url, cache_dir,
                                   fingerprint.build_flags(strict, offline, execute))
-    work = config.root / WORK_DIR
     work.mkdir(parents=True, exist_ok=True)
     count = len(project.pages)
     reporter.info(f"building {config.title}: {count} page{'s' if count != 1 else ''}, "
@@ -130,6 +132,7 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
     changed = publish(parts, output, reporter, legacy_record=work / LEGACY_RECORD,
                       precompressed_cache=resolve_cache_dir(cache_dir) if config.options.precompress else None)
     fingerprint.record(project_dir, inputs, output)
+    files.keep(work / REMEMBERED)
     pages_run.keep_alive()
     lite_folder = output / "lite" if "lite" in parts else None
     return Site(project, output, lite_folder, changed, lite.offline, lite.tasks_run, lite.offline_note,
@@ -188,6 +191,7 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
 
 
 ROUTES = "routes.json"  # in the work folder: the pages the last build sent to the remote backend, and why
+REMEMBERED = "remembered.json"  # in the work folder: file digests for the next build (files.recall, files.keep)
 
 
 def recorded_routes(config) -> dict[str, tuple[str, str]]:

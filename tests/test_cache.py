@@ -165,3 +165,48 @@ def test_a_remembered_digest_is_forgotten_when_the_file_is_written_even_with_its
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
     assert file_digest(path) != still
+
+
+def test_digests_carry_to_the_next_build_only_for_files_unchanged_since(tmp_path, monkeypatch):
+    """files.keep writes what a build hashed; files.recall gives it to the next process (here: the memory of
+    this one emptied), which reads again only files written since. Hard links share one entry."""
+    import os
+    import time
+
+    from mystlite import files
+
+    monkeypatch.setattr(files, "_remembered", {})
+    monkeypatch.setattr(files, "_touched", set())
+    reads = []
+    real = files._file_digest
+    monkeypatch.setattr(files, "_file_digest", lambda path, algorithm: reads.append(path.name) or real(path, algorithm))
+    kept, edited, linked, fresh = (tmp_path / name for name in ("kept.whl", "edited.whl", "linked.whl", "fresh.whl"))
+    kept.write_bytes(b"kept")
+    edited.write_bytes(b"old!")
+    time.sleep(files.STILL_NS / 1e9 + 0.2)
+    os.link(kept, linked)  # (a link sets the ctime of both names)
+    time.sleep(files.STILL_NS / 1e9 + 0.2)
+    fresh.write_bytes(b"new")  # just written: not remembered, as within a process
+    first = {path.name: files.file_digest(path) for path in (kept, edited, fresh)}
+    assert files.file_digest(linked) == first["kept.whl"]
+    assert reads == ["kept.whl", "edited.whl", "fresh.whl"]
+    record = tmp_path / "remembered.json"
+    files.keep(record)
+
+    monkeypatch.setattr(files, "_remembered", {})  # the next build: a new process
+    monkeypatch.setattr(files, "_touched", set())
+    stat = edited.stat()
+    edited.write_bytes(b"new!")
+    os.utime(edited, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and mtime: only the ctime tells
+    files.recall(record)
+    reads.clear()
+    assert {path.name: files.file_digest(path) for path in (kept, edited, fresh)} == {
+        **first, "edited.whl": real(edited, "sha256")}
+    assert files.file_digest(linked) == first["kept.whl"]
+    assert reads == ["edited.whl", "fresh.whl"]
+    record.write_text("{not json")  # a damaged record is no record
+    monkeypatch.setattr(files, "_remembered", {})
+    files.recall(record)
+    reads.clear()
+    files.file_digest(kept)
+    assert reads == ["kept.whl"]
