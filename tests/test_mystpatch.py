@@ -3,6 +3,7 @@ the cache; it changes nothing in the site data (stock and patched mystmd build t
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -47,9 +48,13 @@ def test_stock_and_patched_mystmd_build_the_same_site_data(tmp_path):
 
     root = tmp_path / "book"
     root.mkdir()
-    (root / "myst.yml").write_text(f"version: 1\nproject:\n  title: Book\n  exports:\n    - format: pdf\n"
+    (root / "myst.yml").write_text(f"version: 1\nproject:\n  title: Book\n  plugins:\n    - shout.mjs\n"
+                                   f"  exports:\n    - format: pdf\n"
                                    f"      id: book-pdf\nsite:\n  template: {TEMPLATE_DIR}\n")
-    (root / "index.md").write_text("# Home\n\nSee [the second page](second.md).\n")
+    # a plugin: mystmd imports it, which code run from V8's code cache can do only through plugin-import.patch
+    (root / "shout.mjs").write_text("export default { name: 'shout', roles: [{ name: 'shout', body: { type: String },\n"
+                                    "  run(data) { return [{ type: 'text', value: data.body.toUpperCase() + '!' }]; } }] };\n")
+    (root / "index.md").write_text("# Home\n\nSee [the second page](second.md). {shout}`loud`\n")
     (root / "second.md").write_text("---\ntitle: Second\ndownloads:\n  - id: book-pdf\n  - file: data.csv\n"
                                     "    title: Data\nexports:\n  - format: docx\n    id: second-docx\n---\n# Two\n")
     (root / "third.md").write_text("---\ntitle: Third\n---\n# Three\n\n(three)=\n## Part\n")
@@ -72,6 +77,7 @@ def test_stock_and_patched_mystmd_build_the_same_site_data(tmp_path):
         sites[name], npm_calls[name] = site_files(root), calls.read_text().splitlines()
     assert sites["stock"] == sites["patched"] == sites["patched, from the code cache"]
     assert any("second" in name for name in sites["stock"])
+    assert "LOUD!" in json.dumps(sites["patched, from the code cache"], default=repr)
     # version-check-once.patch: stock mystmd checks node's and npm's versions twice, the patched copy once
     assert npm_calls == {"stock": ["--version"] * 2, "patched": ["--version"],
                          "patched, from the code cache": ["--version"]}

@@ -24,9 +24,11 @@ const source = fs.readFileSync(bundle, "utf8");
 const script = new vm.Script(Module.wrap(source.startsWith("#!") ? "//" + source : source), {
   filename: bundle,
   cachedData,
-  // mystmd imports its plugins by absolute file URL: the main context's loader resolves those
-  importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ?? ((specifier) => import(specifier)),
 });
+// Code compiled by vm.Script cannot import() in node 20 (that needs --experimental-vm-modules, and code from
+// the cache loses even that), so the bundle imports its plugins through this function (plugin-import.patch):
+// an import() written here is node's own.
+globalThis.mystliteImport = (url) => import(url);
 
 let saved = false;
 function saveCache() {

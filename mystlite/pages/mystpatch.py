@@ -10,6 +10,8 @@ the installed bundle is that version with that sha256; otherwise stock mystmd ru
   after an edit, not every page of the project. What other pages take from it (title, labels, numbers) is
   checked by mystlite, which runs `myst build` when that changed (mystserver.page_face). See
   bench/mystmd/fast-edit.md.
+- plugin-import.patch: plugins are imported through `globalThis.mystliteImport` when it is set, as
+  mystload.cjs sets it (code that V8's code cache compiled cannot `import()` in node 20); else as before.
 - version-check-once.patch: each run asks for node's and npm's versions once, not twice (every ask spawns
   `npm --version`, about 0.25 s). The site data is unchanged.
 
