@@ -43,8 +43,10 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
                  widget_wheels: dict[str, Path] | None = None) -> PagesBuild:
     """Wait for mystmd, then render the HTML (skipped when its inputs are unchanged). `executed`: page path ->
     outputs per code cell from build-time execution, shown instead of the stored ones."""
-    myst = run.wait()
     project, reporter = run.project, run.reporter
+    computes = bool(project.compute_pages)  # LaTeX outputs of the reader's code need KaTeX too
+    early = _while_mystmd_works(cache, reporter, computes) if run.ours and run.working() else None
+    myst = run.wait()
     if not myst.ours:
         return PagesBuild(myst.html_dir)
     folder = work / "pages"
@@ -63,11 +65,13 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     contents = [path.read_bytes() for path in sorted((myst.site_dir / "content").glob("*.json"))]  # read once
     uses = _node_types(contents)
     libraries: dict[str, Path | bytes] = {}
-    computes = bool(project.compute_pages)  # LaTeX outputs of the reader's code need KaTeX too
-    katex = katex_files(cache, reporter, script=computes) if computes or uses & {"math", "inlineMath"} else None
+    if early is not None:
+        katex = early.katex
+    else:
+        katex = katex_files(cache, reporter, script=computes) if computes or uses & {"math", "inlineMath"} else None
     libraries.update(katex or {})
     if computes:  # the cell editor and Markdown outputs, loaded when used
-        libraries.update(runtime_libraries(cache, reporter))
+        libraries.update(early.runtime if early is not None else runtime_libraries(cache, reporter))
     if "mermaid" in uses:
         libraries.update(mermaid_files(cache, reporter) or {})
     if widgets_needed(contents, page_packages or {}, project.config.options.widgets):
@@ -94,6 +98,26 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
     sync_folder(folder, files)
     write_text(stamp_file, json.dumps(stamp))
     return PagesBuild(folder)
+
+
+@dataclass
+class _Early:
+    katex: dict[str, Path | bytes] | None
+    runtime: dict[str, Path | bytes]
+
+
+def _while_mystmd_works(cache: Path, reporter: Reporter, computes: bool) -> _Early | None:
+    """What rendering needs that does not depend on mystmd's output, done while mystmd runs on the other core
+    instead of after it: the libraries every compute page takes, the renderer's imports, and pygments' lexer
+    for Python (its rules are compiled on first use, once per process). None when the pages run no code (then
+    KaTeX depends on what mystmd finds)."""
+    from .nodes import highlight_code
+    from .render import render_site  # noqa: F401 (imported for its cost, here)
+
+    highlight_code("1", "python")
+    if not computes:
+        return None
+    return _Early(katex_files(cache, reporter, script=True), runtime_libraries(cache, reporter))
 
 
 def widgets_needed(contents: list[bytes], page_packages: dict[str, list[str]], switch: bool | None) -> bool:

@@ -323,6 +323,10 @@ class MystRun:
             self.proc.kill()
             self.proc.wait()
 
+    def working(self) -> bool:
+        """Whether mystmd is building (this process would wait for it) rather than done or not needed."""
+        return self.kept_edit is not None or (self.proc is not None and self.proc.poll() is None)
+
     def wait(self) -> MystOutput:
         if self.kept_edit is not None:
             mark, path, location = self.kept_edit
