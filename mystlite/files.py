@@ -144,6 +144,8 @@ def remembered(path: Path, kind: str, compute):
         before = path.stat()
     except OSError:
         return compute(path)
+    if not before.st_ino:  # a file system without inode numbers: nothing to key an entry by
+        return compute(path)
     key = (kind, before.st_dev, before.st_ino)
     known = _remembered.get(key)
     if known is not None and known[0] == stat_key(before):
