@@ -188,7 +188,10 @@ def keep(record: Path) -> None:
     """Write the entries this process used or made, for the next build (files it no longer reads drop out)."""
     entries = sorted([*key, list(_remembered[key][0]), _remembered[key][1]] for key in _touched
                      if key in _remembered)
-    write_text(record, json.dumps({"version": MEMO_VERSION, "entries": entries}, separators=(",", ":")))
+    try:
+        write_text(record, json.dumps({"version": MEMO_VERSION, "entries": entries}, separators=(",", ":")))
+    except OSError:  # a full disk: the next build reads those files again, and that is all
+        pass
 
 
 def file_digest(path: Path, algorithm: str = "sha256") -> str:
