@@ -144,9 +144,9 @@ def remembered(path: Path, kind: str, compute):
         before = path.stat()
     except OSError:
         return compute(path)
-    if not before.st_ino:  # a file system without inode numbers: nothing to key an entry by
+    key = _entry_key(kind, before)
+    if key is None:
         return compute(path)
-    key = (kind, before.st_dev, before.st_ino)
     known = _remembered.get(key)
     if known is not None and known[0] == stat_key(before):
         _touched.add(key)
@@ -163,11 +163,17 @@ def remembered(path: Path, kind: str, compute):
     return value
 
 
+def _entry_key(kind: str, stat) -> tuple[str, int, int] | None:
+    """An entry's key, or None on a file system without inode numbers (every file would share one key)."""
+    return (kind, stat.st_dev, stat.st_ino) if stat.st_ino else None
+
+
 def vouch(path: Path, stat, digest: str) -> None:
     """The sha256 of a file, known without reading it: from a record that proves it (fingerprint.py)."""
-    key = ("sha256", stat.st_dev, stat.st_ino)
-    _remembered[key] = (stat_key(stat), digest)
-    _touched.add(key)
+    key = _entry_key("sha256", stat)
+    if key is not None:
+        _remembered[key] = (stat_key(stat), digest)
+        _touched.add(key)
 
 
 def recall(record: Path) -> None:

@@ -114,8 +114,8 @@ def record(project_dir: Path, inputs: dict, output: Path) -> None:
 
 
 def recall_published(project_dir: Path) -> None:
-    """Before a build: the digests of the published files that the last record proves unchanged (the rule of
-    _still_published), so that publishing compares the new output with the old without reading it."""
+    """Before a build: the digests of the published files that the last record proves unchanged
+    (_unchanged_since), so that publishing compares the new output with the old without reading it."""
     record_file = Path(project_dir).resolve() / RECORD
     try:
         recorded_ns = record_file.stat().st_mtime_ns
@@ -130,15 +130,20 @@ def recall_published(project_dir: Path) -> None:
             stat = path.stat()
         except OSError:
             continue
-        if key == list(stat_key(stat)) and stat.st_ctime_ns < recorded_ns and isinstance(published.get(rel), str):
+        if _unchanged_since(stat, key, recorded_ns) and isinstance(published.get(rel), str):
             vouch(path, stat, published[rel])
 
 
+def _unchanged_since(stat, recorded_key, recorded_ns: int) -> bool:
+    """A file whose stat is the recorded one and whose ctime is older than the record itself has not been
+    written since it was hashed (any write sets its ctime to the time of the write, and nothing can set it
+    back): git's rule for "racily clean" index entries."""
+    return recorded_key == list(stat_key(stat)) and stat.st_ctime_ns < recorded_ns
+
+
 def _still_published(output: Path, published: dict, stats: dict, recorded_ns: int) -> bool:
-    """Whether output holds exactly the published files. A file whose stat is the recorded one and whose
-    ctime is older than the record itself has not been written since it was hashed (any write sets its
-    ctime to the time of the write, and nothing can set it back), so only the others are hashed: git's rule
-    for "racily clean" index entries. A no-change check of a 1,000-page site then reads no output file."""
+    """Whether output holds exactly the published files. Only the files not proven unchanged since the record
+    (_unchanged_since) are hashed: a no-change check of a 1,000-page site reads no output file."""
     found = 0
     for path in output.rglob("*"):
         try:
@@ -151,7 +156,7 @@ def _still_published(output: Path, published: dict, stats: dict, recorded_ns: in
         rel = path.relative_to(output).as_posix()
         if rel not in published:
             return False
-        if stats.get(rel) == list(stat_key(stat)) and stat.st_ctime_ns < recorded_ns:
+        if _unchanged_since(stat, stats.get(rel), recorded_ns):
             continue
         if _digest(path) != published[rel]:
             return False
