@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -82,6 +83,42 @@ def test_stock_and_patched_mystmd_build_the_same_site_data(tmp_path):
     assert npm_calls == {"stock": ["--version"] * 2, "patched": ["--version"],
                          "patched, from the code cache": ["--version"]}
 
+
+
+def test_the_patched_copy_reads_npms_version_from_npms_own_package_instead_of_running_it(tmp_path):
+    # npm as npm installs itself: PATH's npm is a link to bin/npm-cli.js, beside npm's package.json; this one
+    # notes each time it is run
+    package, calls = tmp_path / "lib" / "npm", tmp_path / "npm-calls"
+    (package / "bin").mkdir(parents=True)
+    (package / "bin" / "npm-cli.js").write_text(f"#!/bin/sh\necho \"$*\" >> {calls}\necho 10.9.0\n")
+    (package / "bin" / "npm-cli.js").chmod(0o755)
+    (package / "package.json").write_text('{"name": "npm", "version": "10.9.0"}')
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "npm").symlink_to(package / "bin" / "npm-cli.js")
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "myst.yml").write_text("version: 1\nproject:\n  title: Book\n")
+    (root / "index.md").write_text("# Home\n")
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}", "NO_UPDATE_NOTIFIER": "1"}
+    node_version = subprocess.run(["node", "--version"], check=True, capture_output=True, text=True).stdout.strip()
+    patched = myst_script(tmp_path / "cache")
+
+    def versions(command: list[str]) -> tuple[set[tuple[str, str]], list[str]]:
+        calls.unlink(missing_ok=True)
+        done = subprocess.run([*command, "clean", "--debug", "--yes"], cwd=root, env=env, check=True,
+                              capture_output=True, text=True)
+        said = set(re.findall(r"- (node|npm) +(\S+) +Required", done.stdout + done.stderr))
+        return said, calls.read_text().splitlines() if calls.exists() else []
+
+    expected = {("node", node_version.lstrip("v")), ("npm", "10.9.0")}
+    assert versions(["node", str(installed_bundle())]) == (expected, ["--version"] * 2)
+    # the same versions, and npm never started (the node on PATH is the one running mystmd: not started either)
+    assert versions(["node", str(LOADER), str(patched), str(patched.parent)]) == (expected, [])
+    # anything but npm's own layout is run as before: here a copy of npm-cli.js, no longer beside package.json
+    (tools / "npm").unlink()
+    shutil.copy(package / "bin" / "npm-cli.js", tools / "npm")
+    assert versions(["node", str(LOADER), str(patched), str(patched.parent)]) == (expected, ["--version"])
 
 def test_the_code_cache_is_made_once_and_made_again_when_v8_refuses_it(tmp_path):
     script = myst_script(tmp_path)

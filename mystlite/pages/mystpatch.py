@@ -14,6 +14,9 @@ the installed bundle is that version with that sha256; otherwise stock mystmd ru
   mystload.cjs sets it (code that V8's code cache compiled cannot `import()` in node 20); else as before.
 - version-check-once.patch: each run asks for node's and npm's versions once, not twice (every ask spawns
   `npm --version`, about 0.25 s). The site data is unchanged. See bench/mystmd/version-check-once.md.
+- version-without-running.patch: that one ask reads what it can instead of starting programs: the running
+  node's version when PATH's `node` is this node, npm's package.json when PATH's `npm` is npm's own
+  npm-cli.js; anything else is run as before. See bench/mystmd/version-without-running.md.
 
 The patches apply in name order, each to the text the ones before it left: a hunk's line numbers count theirs.
 The patched copy runs through mystload.cjs (mystmd.myst_command), which keeps V8's compiled code in its folder.
