@@ -105,20 +105,41 @@ def sync_folder(folder: Path, wanted: dict[str, Path | bytes | Link], keep: tupl
             changed += 1
             if changes is not None:
                 changes.append(("changed" if existed else "added", rel))
-    wanted_paths = {(folder / rel).resolve() for rel, source in wanted.items() if not isinstance(source, Link)}
-    wanted_links = {folder / rel for rel, source in wanted.items() if isinstance(source, Link)}
-    for path in sorted(folder.rglob("*"), reverse=True):
-        rel = path.relative_to(folder).as_posix()
-        if any(rel == k or rel.startswith(k + "/") for k in keep):
-            continue
-        if (path.is_file() or path.is_symlink()) and path.resolve() not in wanted_paths and path not in wanted_links:
-            path.unlink()
+    wanted_rels = {os.path.normpath(rel) for rel in wanted}
+    # children before their folders, so that a folder emptied here is removed too
+    for rel, entry in sorted(_walk(str(folder), keep), key=lambda item: item[0].split("/"), reverse=True):
+        if entry.is_dir(follow_symlinks=False):
+            try:
+                os.rmdir(entry.path)  # only when empty
+            except OSError:
+                pass
+        elif (entry.is_symlink() or entry.is_file()) and rel not in wanted_rels:
+            os.unlink(entry.path)
             changed += 1
             if changes is not None:
                 changes.append(("removed", rel))
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
     return changed
+
+
+def _walk(top: str, keep: tuple[str, ...] = ()) -> list[tuple[str, os.DirEntry]]:
+    """(relative posix path, entry) of everything below top, folders included; symlinked folders are listed,
+    not entered. Paths in `keep` and below them are left out (not even read)."""
+    found, pending = [], [""]
+    while pending:
+        base = pending.pop()
+        try:
+            scanner = os.scandir(os.path.join(top, base) if base else top)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with scanner:
+            for entry in scanner:
+                rel = f"{base}/{entry.name}" if base else entry.name
+                if rel in keep or any(rel.startswith(k + "/") for k in keep):
+                    continue
+                found.append((rel, entry))
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(rel)
+    return found
 
 
 STILL_NS = 2_000_000_000  # a file unchanged this long before it was read was not being written meanwhile
@@ -134,14 +155,14 @@ def stat_key(stat) -> tuple:
     return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev
 
 
-def remembered(path: Path, kind: str, compute):
+def remembered(path: Path | str, kind: str, compute):
     """compute(path), remembered while the file's stat is unchanged: any write changes its ctime, which no
     tool can set back. Only a file that had been still for STILL_NS when it was read is remembered, so that
     a write in the same clock tick as the read cannot leave the same stat (git's "racily clean" entries).
     Within a process always (serve --watch rebuilds, files a build reads twice); across builds of a project
     through `recall` and `keep`. `compute` must give a JSON value that depends on the file's bytes alone."""
     try:
-        before = path.stat()
+        before = os.stat(path)
     except OSError:
         return compute(path)
     key = _entry_key(kind, before)
@@ -154,7 +175,7 @@ def remembered(path: Path, kind: str, compute):
     started = time.time_ns()
     value = compute(path)
     try:
-        still = before.st_ctime_ns < started - STILL_NS and stat_key(path.stat()) == stat_key(before)
+        still = before.st_ctime_ns < started - STILL_NS and stat_key(os.stat(path)) == stat_key(before)
     except OSError:
         still = False
     if still:
@@ -200,13 +221,13 @@ def keep(record: Path) -> None:
         pass
 
 
-def file_digest(path: Path, algorithm: str = "sha256") -> str:
+def file_digest(path: Path | str, algorithm: str = "sha256") -> str:
     return remembered(path, algorithm, lambda p: _file_digest(p, algorithm))
 
 
-def _file_digest(path: Path, algorithm: str) -> str:
+def _file_digest(path: Path | str, algorithm: str) -> str:
     digest = hashlib.new(algorithm)
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -247,11 +268,13 @@ def write_text(path: Path, text: str) -> None:
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    """{relative path: sha256} of every file. Content, not size and mtime: jupyterlite clamps file times,
-    so an edit that keeps a file's size would otherwise look unchanged."""
-    digests = {}
+    """{relative path: sha256} of every file (symlinks to files too, not symlinked folders), in path order.
+    Content, not size and mtime: jupyterlite clamps file times, so an edit that keeps a file's size would
+    otherwise look unchanged."""
     if not folder.is_dir():
-        return digests
+        return {}
+    files = [(rel, entry.path) for rel, entry in _walk(str(folder)) if entry.is_file()]
+    return {rel: file_digest(path) for rel, path in sorted(files, key=lambda item: item[0].split("/"))}
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             digests[path.relative_to(folder).as_posix()] = file_digest(path)

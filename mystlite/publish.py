@@ -103,8 +103,13 @@ def publish(parts: dict[str, Path], output: Path, reporter: Reporter, legacy_rec
         staging.mkdir()
         try:
             (staging / MARKER).write_bytes(MARKER_TEXT)  # first: a leftover staging folder is known to be ours
+            made = {staging}
             for rel, (source, digest) in sources.items():
-                _place(source, staging / rel, output / rel if old.get(rel) == digest else None)
+                dest = staging / rel
+                if dest.parent not in made:
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    made.update(dest.parents)
+                _place(source, dest, output / rel if old.get(rel) == digest else None)
             _swap(staging, output)
         except BaseException:
             if staging.is_dir():  # a failed build leaves nothing of its own beside the output
@@ -119,8 +124,8 @@ def _digest_bytes(data: bytes) -> str:
 
 def _place(source: Path, dest: Path, unchanged: Path | None) -> None:
     """An unchanged file of the old output is hard-linked (we never write output files in place); anything
-    else is copied, so the output shares no inode with the work folder, whose files later builds rewrite."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    else is copied, so the output shares no inode with the work folder, whose files later builds rewrite.
+    dest's folder exists."""
     if unchanged is not None:
         try:
             os.link(unchanged, dest)
