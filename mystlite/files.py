@@ -16,6 +16,7 @@ from typing import Iterator, NamedTuple
 # mystlite's work folder inside a project: staged inputs, intermediate builds, records and the build lock.
 WORK_DIR = "_build/.mystlite"
 LEGACY_RECORD = "published.json"  # in WORK_DIR, written by mystlite 0.1 before outputs had a marker
+REMEMBERED = "remembered.json"  # in WORK_DIR: file digests for the next build (recall, keep)
 # Never part of a project's content: build output, dependencies and caches (hidden names are skipped too).
 SKIPPED_DIRS = frozenset({"_build", "node_modules", "__pycache__", "site-packages"})
 
@@ -147,6 +148,7 @@ STILL_NS = 2_000_000_000  # a file unchanged this long before it was read was no
 # copy in the work folder) share one entry
 _remembered: dict[tuple[str, int, int], tuple[tuple, object]] = {}
 _touched: set[tuple[str, int, int]] = set()  # the entries this process used or made: what `keep` writes
+_recalled: set[Path] = set()  # the records `recall` took in
 MEMO_VERSION = 1
 
 
@@ -199,7 +201,11 @@ def vouch(path: Path, stat, digest: str) -> None:
 
 def recall(record: Path) -> None:
     """Take in what an earlier build remembered (`keep`): its entries are checked by stat when used, like
-    this process's own. An unreadable record is no record."""
+    this process's own. An unreadable record is no record. Once per record and process: what this process
+    wrote to it, it knows already."""
+    if record in _recalled:
+        return
+    _recalled.add(record)
     data = read_json(record)
     if not isinstance(data, dict) or data.get("version") != MEMO_VERSION:
         return

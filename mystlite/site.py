@@ -18,7 +18,7 @@ from .cache import cache_dir as resolve_cache_dir
 from .config import load_config, project_config_file
 from .baseurl import env_base_url
 from .errors import MystliteError
-from .files import LEGACY_RECORD, WORK_DIR, is_skipped, sync_folder, write_text
+from .files import LEGACY_RECORD, REMEMBERED, WORK_DIR, is_skipped, sync_folder, write_text
 from .lock import project_lock
 from .log import Reporter
 from .project import Project, load_project
@@ -77,19 +77,20 @@ def load_checked(project_dir: Path, reporter: Reporter) -> Project:
 
 def build_site(project_dir: Path, reporter: Reporter, base_url: str | None = None,
                cache_dir: Path | None = None, strict: bool = False, offline: bool = False,
-               execute: bool = False, myst_server=None) -> Site:
+               execute: bool = False, myst_server=None, waiting_myst=None) -> Site:
     """`strict`: every mystmd problem (and with `execute`, every failing cell) is fatal. `offline`: a site that
     would need the network is an error. `execute`: run the compute pages at build time (also the option
-    mystlite.execute). `myst_server`: a kept mystmd (pages.mystserver.MystServer) for serve --watch."""
+    mystlite.execute). `myst_server`: a kept mystmd (pages.mystserver.MystServer) for serve --watch.
+    `waiting_myst`: a mystmd started before this (pages.mystcommand.WaitingMyst), which does the pages' build."""
     project = load_checked(project_dir, reporter)
     with project_lock(project.root, reporter):
         fingerprint.recall_published(project_dir)  # what the last record proves is still published as it was
         fingerprint.forget(project_dir)  # whatever happens next, the last record no longer vouches for the output
-        return _build(project, reporter, base_url, cache_dir, strict, offline, execute, myst_server)
+        return _build(project, reporter, base_url, cache_dir, strict, offline, execute, myst_server, waiting_myst)
 
 
 def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir: Path | None,
-           strict: bool, offline: bool, execute: bool, myst_server=None) -> Site:
+           strict: bool, offline: bool, execute: bool, myst_server=None, waiting_myst=None) -> Site:
     config = project.config
     project_dir = project.root
     output = config.options.output
@@ -111,9 +112,9 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
         if found.exercises:
             reporter.info(f"  {page.path}: {found.summary()}")
 
-    from .pages import finish_pages, start_pages
+    from .pages.stage import finish_pages, start_pages
 
-    pages_run = start_pages(project, work, reporter, base_url or env_base_url(), strict, myst_server)
+    pages_run = start_pages(project, work, reporter, base_url or env_base_url(), strict, myst_server, waiting_myst)
     try:
         executing = execute or config.options.execute
         if executing and not config.lite:
@@ -191,7 +192,6 @@ def build_lite_part(project: Project, work: Path, reporter: Reporter, cache_dir:
 
 
 ROUTES = "routes.json"  # in the work folder: the pages the last build sent to the remote backend, and why
-REMEMBERED = "remembered.json"  # in the work folder: file digests for the next build (files.recall, files.keep)
 
 
 def recorded_routes(config) -> dict[str, tuple[str, str]]:

@@ -177,6 +177,7 @@ def test_digests_carry_to_the_next_build_only_for_files_unchanged_since(tmp_path
 
     monkeypatch.setattr(files, "_remembered", {})
     monkeypatch.setattr(files, "_touched", set())
+    monkeypatch.setattr(files, "_recalled", set())
     reads = []
     real = files._file_digest
     monkeypatch.setattr(files, "_file_digest", lambda path, algorithm: reads.append(path.name) or real(path, algorithm))
@@ -195,6 +196,7 @@ def test_digests_carry_to_the_next_build_only_for_files_unchanged_since(tmp_path
 
     monkeypatch.setattr(files, "_remembered", {})  # the next build: a new process
     monkeypatch.setattr(files, "_touched", set())
+    monkeypatch.setattr(files, "_recalled", set())
     stat = edited.stat()
     edited.write_bytes(b"new!")
     os.utime(edited, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and mtime: only the ctime tells
@@ -206,6 +208,7 @@ def test_digests_carry_to_the_next_build_only_for_files_unchanged_since(tmp_path
     assert reads == ["edited.whl", "fresh.whl"]
     record.write_text("{not json")  # a damaged record is no record
     monkeypatch.setattr(files, "_remembered", {})
+    monkeypatch.setattr(files, "_recalled", set())
     files.recall(record)
     reads.clear()
     files.file_digest(kept)

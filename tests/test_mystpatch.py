@@ -9,10 +9,12 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from mystlite.pages.mystcommand import WaitingMyst
 from mystlite.pages.mystmd import LOADER
 from mystlite.pages.mystpatch import FOR_VERSION, PatchDoesNotApply, apply_patch, installed_bundle, myst_script
 
@@ -71,17 +73,75 @@ def test_stock_and_patched_mystmd_build_the_same_site_data(tmp_path):
     # the patched copy runs as mystlite runs it: through the loader with V8's code cache (made by the first run)
     for name, command in (("stock", ["node", str(installed_bundle())]),
                           ("patched", ["node", str(LOADER), str(patched), str(patched.parent)]),
-                          ("patched, from the code cache", ["node", str(LOADER), str(patched), str(patched.parent)])):
+                          ("patched, from the code cache", ["node", str(LOADER), str(patched), str(patched.parent)]),
+                          ("patched, started elsewhere and told later", None)):
         shutil.rmtree(root / "_build", ignore_errors=True)
         calls.unlink(missing_ok=True)
-        subprocess.run([*command, "build", "--site"], cwd=root, env=env, check=True, capture_output=True)
+        if command is None:  # as `mystlite build` runs it: loaded before the mirror is ready (WaitingMyst)
+            waiting = WaitingMyst(env, tmp_path, None)
+            time.sleep(1.0)  # loaded and waiting, in another folder
+            assert not (root / "_build").exists()
+            child = waiting.go(root, ["build", "--site"], env)
+            assert child is not None and child.communicate()[0] is not None and child.returncode == 0
+        else:
+            subprocess.run([*command, "build", "--site"], cwd=root, env=env, check=True, capture_output=True)
         sites[name], npm_calls[name] = site_files(root), calls.read_text().splitlines()
     assert sites["stock"] == sites["patched"] == sites["patched, from the code cache"]
+    assert sites["patched, started elsewhere and told later"] == sites["patched"]
     assert any("second" in name for name in sites["stock"])
     assert "LOUD!" in json.dumps(sites["patched, from the code cache"], default=repr)
     # version-check-once.patch: stock mystmd checks node's and npm's versions twice, the patched copy once
     assert npm_calls == {"stock": ["--version"] * 2, "patched": ["--version"],
-                         "patched, from the code cache": ["--version"]}
+                         "patched, from the code cache": ["--version"],
+                         "patched, started elsewhere and told later": ["--version"]}
+
+
+def test_a_waiting_mystmd_builds_only_when_told_and_goes_away_when_not(tmp_path):
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "myst.yml").write_text("version: 1\nproject:\n  title: Book\n")
+    (root / "index.md").write_text("# Home\n")
+    env = {**os.environ, "NO_UPDATE_NOTIFIER": "1"}
+    waiting = WaitingMyst(env, root, None)
+    child = waiting.proc
+    time.sleep(1.0)
+    assert child.poll() is None  # loaded, and waiting
+    waiting.cancel()
+    assert child.returncode is not None and not (root / "_build").exists()
+    # stdin closed without a line (mystlite died): it ends by itself, having built nothing
+    waiting = WaitingMyst(env, root, None)
+    waiting.proc.stdin.close()
+    waiting.proc.stdin = None
+    assert waiting.proc.wait(timeout=60) == 0 and not (root / "_build").exists()
+    # told in another environment than it was started in (another BASE_URL): it is stopped, not used
+    waiting = WaitingMyst(env, root, None)
+    child = waiting.proc
+    assert waiting.go(root, ["build", "--site"], {**env, "BASE_URL": "/sub"}) is None
+    assert child.returncode is not None and waiting.go(root, ["build", "--site"], env) is None
+
+
+@pytest.mark.build
+def test_mystlite_build_runs_the_mystmd_it_started_before_reading_the_project(tmp_path, monkeypatch):
+    from mystlite import cli, proc
+    from mystlite.pages.mystcommand import START_ON_STDIN
+
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "myst.yml").write_text("version: 1\nproject:\n  title: Book\n")
+    (root / "index.md").write_text("# Home\n\nHello.\n")
+    started = []
+    real = proc.popen
+    monkeypatch.setattr(proc, "popen", lambda command, **kw: started.append((command, kw.get("env") or {}))
+                        or real(command, **kw))
+    assert cli.main(["build", str(root), "-q"]) == 0
+    mystmd = [env for command, env in started if str(LOADER) in command]
+    assert len(mystmd) == 1 and mystmd[0].get(START_ON_STDIN) == "1"  # one mystmd: the one that waited
+    assert "Hello." in (root / "_build" / "html" / "index.html").read_text()
+    started.clear()
+    (root / "index.md").write_text("# Home\n\nHello again.\n")
+    assert cli.main(["build", str(root), "-q"]) == 0
+    assert "Hello again." in (root / "_build" / "html" / "index.html").read_text()
+    assert len([command for command, _ in started if str(LOADER) in command]) == 1
 
 
 

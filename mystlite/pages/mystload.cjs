@@ -30,6 +30,30 @@ const script = new vm.Script(Module.wrap(source.startsWith("#!") ? "//" + source
 // an import() written here is node's own.
 globalThis.mystliteImport = (url) => import(url);
 
+// With MYSTLITE_START_ON_STDIN=1 the bundle is loaded and then waits, before its command runs, for one line
+// on stdin: {"cwd": folder, "args": [...]} (wait-for-start.patch calls mystliteStart). mystlite starts node so
+// while it still reads the project, since loading the bundle takes about 0.4 s, and says where and what to build
+// once the mirror is ready. Stdin closed without a line: there is nothing to build.
+if (process.env.MYSTLITE_START_ON_STDIN === "1") {
+  delete process.env.MYSTLITE_START_ON_STDIN;
+  globalThis.mystliteStart = (run) => {
+    let text = "";
+    process.stdin.setEncoding("utf8");
+    process.stdin.on("data", (chunk) => {
+      text += chunk;
+      const end = text.indexOf("\n");
+      if (end < 0) return;
+      process.stdin.removeAllListeners();
+      process.stdin.destroy();
+      const { cwd, args } = JSON.parse(text.slice(0, end));
+      process.chdir(cwd);
+      process.argv = [process.argv[0], bundle, ...args];
+      run();
+    });
+    process.stdin.on("end", () => process.exit(0));
+  };
+}
+
 let saved = false;
 function saveCache() {
   // after mystmd ran, so that the functions it compiled on the way are in the cache too; once per process

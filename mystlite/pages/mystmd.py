@@ -51,52 +51,8 @@ class MystOutput:
     ours: bool  # True when our template was used, so mystlite renders the HTML
 
 
-# mystmd asks the npm registry for its latest version on every run (for an upgrade notice), whatever
-# NO_UPDATE_NOTIFIER says. It finds the registry through npm's configuration, so pointing that at a closed local
-# port keeps an offline build from reaching for the network; mystmd needs the registry for nothing else.
-NO_REGISTRY = "http://127.0.0.1:9/"
-
-
-def myst_env(base_url: str | None) -> dict[str, str]:
-    """mystmd's environment: no upgrade check over the network (NO_REGISTRY), Python-flavoured messages, and
-    BASE_URL only when a subpath is asked for."""
-    env = {**os.environ, "MYST_LANG": "PYTHON", "NO_UPDATE_NOTIFIER": "1", "npm_config_registry": NO_REGISTRY}
-    env.pop("BASE_URL", None)
-    if base_url:
-        env["BASE_URL"] = base_url.rstrip("/")
-    return env
-
-
-def myst_script(reporter: Reporter | None = None) -> Path:
-    """mystmd's bundle to run: with the fixes mystlite carries (mystpatch.py) when it is the pinned one."""
-    from .mystpatch import myst_script as chosen
-
-    try:
-        cache = cache_dir()
-    except (MystliteError, OSError):  # an unusable cache folder is said by the build itself
-        cache = None
-    return chosen(cache, reporter)
-
-
-LOADER = Path(__file__).parent / "mystload.cjs"
-
-
-def myst_command(reporter: Reporter | None = None) -> list[str]:
-    """How to run mystmd: the patched copy goes through mystload.cjs, which keeps V8's compiled code for it in
-    the copy's own cache folder (named by the bundle's digest and the patches'); stock mystmd runs as it is."""
-    from .mystpatch import installed_bundle
-
-    script = myst_script(reporter)
-    if script == installed_bundle():
-        return [find_node(), str(script)]
-    return [find_node(), str(LOADER), str(script), str(script.parent)]
-
-
-def carried_fixes_run(reporter: Reporter | None = None) -> bool:
-    """True when the mystmd that runs is the patched copy (mystpatch.py), not the installed bundle."""
-    from .mystpatch import installed_bundle
-
-    return myst_script(reporter) != installed_bundle()
+from .mystcommand import (LOADER, MIRROR, NO_REGISTRY, WaitingMyst, carried_fixes_run, myst_command,  # noqa: F401
+                          myst_env, myst_script)
 
 
 BOM = b"\xef\xbb\xbf"
@@ -254,11 +210,13 @@ def remote_site_assets(project: Project, reporter: Reporter) -> tuple[dict | Non
 
 class MystRun:
     """One mystmd run on the mirror, started in the background so the lite bundle builds meanwhile. With a
-    kept `server` (serve --watch), a one-page edit is left to that process instead of a new `myst build`."""
+    kept `server` (serve --watch), a one-page edit is left to that process instead of a new `myst build`. With
+    `waiting`, a mystmd started before the mirror was ready (WaitingMyst) does the build, when one is needed."""
 
     def __init__(self, project: Project, work: Path, reporter: Reporter, base_url: str | None, strict: bool = False,
-                 server: MystServer | None = None):
+                 server: MystServer | None = None, waiting: WaitingMyst | None = None):
         self.project, self.reporter, self.strict = project, reporter, strict
+        self.waiting = waiting
         if server is not None and len(project.pages) > KEPT_MAX_PAGES and not carried_fixes_run(reporter):
             reporter.detail(f"{len(project.pages)} pages: every edit gets a fresh `myst build` (a kept mystmd is "
                             f"slower beyond {KEPT_MAX_PAGES})")
@@ -274,12 +232,12 @@ class MystRun:
         # ../../RELEASE.md finds its copy at the same relative place
         depth, outside = _outside_includes(root, files)
         prefix = "/".join(root.parts[len(root.parts) - depth:]) if depth else ""
-        top = work / "pages-src"
+        top = work / MIRROR
         self.mirror = mirror = top / prefix if prefix else top
         everything: dict[str, Path | bytes | Link] = {f"{prefix}/{rel}".lstrip("/"): src for rel, src in files.items()}
         anchor = root.parents[depth - 1] if depth else root
         everything.update({os.path.relpath(target, anchor): target for target in outside})
-        self.stamp, self.want = work / "pages-src.ok", f"{base_url or ''} strict={strict}"
+        self.stamp, self.want = work / f"{MIRROR}.ok", f"{base_url or ''} strict={strict}"
         self.env = myst_env(base_url)
         self.server_key = "\n".join([str(mirror), self.want, hashlib.sha256(config_bytes).hexdigest()])
         kept = server is not None and server.key == self.server_key and server.wait_ready()
@@ -297,6 +255,7 @@ class MystRun:
         self.started = time.perf_counter()
         if not changed and stamp_ok and (self.site_dir / "config.json").is_file():
             write_text(self.stamp, self.want)
+            self._no_waiting()
             return
         if kept and stamp_ok and len(changes) == 1 and changes[0][0] == "changed":
             path = (top / changes[0][1]).resolve()
@@ -304,6 +263,7 @@ class MystRun:
             if location not in server.faces:  # read now: mystmd waits 0.1 s for a write to settle
                 server.faces[location] = page_face(self.site_dir, location)
             self.kept_edit = (mark, path, location)
+            self._no_waiting()
             return
         if server is not None:
             server.stop()
@@ -313,12 +273,17 @@ class MystRun:
         restore_downloads(self.mirror, cache_dir())
         # with our template mystlite renders the pages from the site JSON, which `--site` writes; `--html`
         # would also start a content server and run the template's (empty) render, for nothing
-        target = "--site" if self.ours else "--html"
-        self.proc = proc.popen([*myst_command(self.reporter), "build", target], cwd=self.mirror,
-                               env=self.env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        args = ["build", "--site" if self.ours else "--html"]
+        told = self.waiting.go(self.mirror, args, self.env) if self.waiting is not None else None
+        self.proc = told or proc.popen([*myst_command(self.reporter), *args], cwd=self.mirror, env=self.env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def _no_waiting(self) -> None:
+        if self.waiting is not None:
+            self.waiting.cancel()
 
     def cancel(self) -> None:
+        self._no_waiting()
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()

@@ -17,6 +17,9 @@ the installed bundle is that version with that sha256; otherwise stock mystmd ru
 - version-without-running.patch: that one ask reads what it can instead of starting programs: the running
   node's version when PATH's `node` is this node, npm's package.json when PATH's `npm` is npm's own
   npm-cli.js; anything else is run as before. See bench/mystmd/version-without-running.md.
+- wait-for-start.patch: the CLI's command line is parsed through `globalThis.mystliteStart` when it is set, as
+  mystload.cjs sets it when told to wait (MYSTLITE_START_ON_STDIN): the bundle loads, then waits for the folder
+  and the arguments (mystcommand.WaitingMyst). Else as before.
 
 The patches apply in name order, each to the text the ones before it left: a hunk's line numbers count theirs.
 The patched copy runs through mystload.cjs (mystmd.myst_command), which keeps V8's compiled code in its folder.
