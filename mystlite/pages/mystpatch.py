@@ -20,6 +20,9 @@ the installed bundle is that version with that sha256; otherwise stock mystmd ru
 - wait-for-start.patch: the CLI's command line is parsed through `globalThis.mystliteStart` when it is set, as
   mystload.cjs sets it when told to wait (MYSTLITE_START_ON_STDIN): the bundle loads, then waits for the folder
   and the arguments (mystcommand.WaitingMyst). Else as before.
+- without-json-polyfill.patch: core-js's polyfill for JSON.rawJSON, which replaced JSON.stringify with a much
+  slower wrapper (mystmd writes every page with it, and makes no raw JSON), is left out: JSON is node's own.
+  See bench/mystmd/without-json-polyfill.md.
 
 The patches apply in name order, each to the text the ones before it left: a hunk's line numbers count theirs.
 The patched copy runs through mystload.cjs (mystmd.myst_command), which keeps V8's compiled code in its folder.
