@@ -273,15 +273,16 @@ def write_text(path: Path, text: str) -> None:
     write_if_changed(path, text.encode())
 
 
-def tree_digest(folder: Path) -> dict[str, str]:
-    """{relative path: sha256} of every file (symlinks to files too, not symlinked folders), in path order.
-    Content, not size and mtime: jupyterlite clamps file times, so an edit that keeps a file's size would
-    otherwise look unchanged."""
+def tree_files(folder: Path) -> list[tuple[str, str]]:
+    """(relative posix path, path) of every file below folder (symlinks to files too, not symlinked folders),
+    in path order; none when it is not a folder."""
     if not folder.is_dir():
-        return {}
+        return []
     files = [(rel, entry.path) for rel, entry in _walk(str(folder)) if entry.is_file()]
-    return {rel: file_digest(path) for rel, path in sorted(files, key=lambda item: item[0].split("/"))}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            digests[path.relative_to(folder).as_posix()] = file_digest(path)
-    return digests
+    return sorted(files, key=lambda item: item[0].split("/"))
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """{relative path: sha256} of every file of tree_files. Content, not size and mtime: jupyterlite clamps
+    file times, so an edit that keeps a file's size would otherwise look unchanged."""
+    return {rel: file_digest(path) for rel, path in tree_files(folder)}

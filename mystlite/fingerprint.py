@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .baseurl import env_base_url
-from .files import WORK_DIR, file_digest, project_files, stat_key, tree_digest, vouch, write_text
+from .files import WORK_DIR, file_digest, project_files, stat_key, tree_digest, tree_files, vouch, write_text
 
 RECORD = f"{WORK_DIR}/fingerprint.json"
 
@@ -103,12 +103,11 @@ def snapshot(project_dir: Path, output: Path, external: list[Path], base_url: st
 
 def record(project_dir: Path, inputs: dict, output: Path) -> None:
     published, stats = {}, {}
-    for path in sorted(output.rglob("*")):
-        if path.is_file():
-            rel, before = path.relative_to(output).as_posix(), path.stat()
-            published[rel] = file_digest(path)
-            if stat_key(path.stat()) == stat_key(before):
-                stats[rel] = list(stat_key(before))  # (a list: as it reads back from the record's JSON)
+    for rel, path in tree_files(output):
+        before = os.stat(path)
+        published[rel] = file_digest(path)
+        if stat_key(os.stat(path)) == stat_key(before):
+            stats[rel] = list(stat_key(before))  # (a list: as it reads back from the record's JSON)
     data = {**inputs, "published_output": str(output), "published": published, "published_stats": stats}
     write_text(Path(project_dir).resolve() / RECORD, json.dumps(data))
 

@@ -130,7 +130,8 @@ def widgets_needed(contents: list[bytes], page_packages: dict[str, list[str]], s
     if any({"ipywidgets", "anywidget"} & set(names) for names in page_packages.values()):
         return True
     # pages that run on a remote kernel have no package list: their code itself says
-    return any(b"application/vnd.jupyter.widget-view+json" in content or WIDGET_IMPORT.search(content)
+    return any(b"application/vnd.jupyter.widget-view+json" in content
+               or ((b"ipywidgets" in content or b"anywidget" in content) and WIDGET_IMPORT.search(content))
                for content in contents)
 
 
