@@ -8,7 +8,6 @@ so a failed or interrupted build leaves the previous good output untouched.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mystlite.pages.mystcommand import WaitingMyst
-from mystlite.pages.mystmd import LOADER
+from mystlite.pages.mystcommand import LOADER, WaitingMyst
 from mystlite.pages.mystpatch import FOR_VERSION, PatchDoesNotApply, apply_patch, installed_bundle, myst_script
 
 REPO = Path(__file__).resolve().parent.parent

@@ -21,9 +21,9 @@ from ..cache import RemoteUnavailable, cache_dir, fetch_remote
 from ..errors import MystliteError, Where
 from ..files import Link, project_files, sync_folder, write_text
 from ..log import Reporter
-from ..node import find_node
 from ..project import Project
 from .mystcache import keep as keep_downloads, restore as restore_downloads
+from .mystcommand import MIRROR, WaitingMyst, carried_fixes_run, myst_command, myst_env
 from .mystserver import MystServer, page_face
 
 TEMPLATE_DIR = Path(__file__).parent / "template"
@@ -49,10 +49,6 @@ class MystOutput:
     site_dir: Path  # mystmd's _build/site: config.json, content/*.json, public/
     html_dir: Path  # what a user template rendered (used when site.template is not ours)
     ours: bool  # True when our template was used, so mystlite renders the HTML
-
-
-from .mystcommand import (LOADER, MIRROR, NO_REGISTRY, WaitingMyst, carried_fixes_run, myst_command,  # noqa: F401
-                          myst_env, myst_script)
 
 
 BOM = b"\xef\xbb\xbf"

@@ -57,7 +57,7 @@ class MystServer:
         port = free_port()
         env = {k: v for k, v in env.items() if k != "HOST"}  # mystmd would warn and override another HOST
         self.lines, self.reloads, self.ready, self.key, self.faces = [], 0, False, key, {}
-        from .mystmd import myst_command
+        from .mystcommand import myst_command
 
         self.proc = proc.popen([*myst_command(), "start", "--headless", "--debug",
                                 "--server-port", str(port)], cwd=mirror, env=env, stdout=subprocess.PIPE,

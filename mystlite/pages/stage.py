@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import MystliteError
 from ..files import read_json, sync_folder, tree_digest, write_text
 from ..log import Reporter
 from ..project import Project
