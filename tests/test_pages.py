@@ -227,9 +227,9 @@ def test_missing_node_is_a_clear_error(tmp_path, download_cache):
 def test_unchanged_pages_do_not_run_mystmd(tmp_path, download_cache, monkeypatch):
     root = copy_sample(tmp_path)
     build_site(root, Reporter(quiet=True), cache_dir=download_cache)
-    import mystlite.pages.mystmd as mystmd
+    import mystlite.pages.mystcommand as mystcommand
 
-    monkeypatch.setattr(mystmd, "find_node", lambda: pytest.fail("mystmd ran although nothing changed"))
+    monkeypatch.setattr(mystcommand, "find_node", lambda: pytest.fail("mystmd ran although nothing changed"))
     site = build_site(root, Reporter(quiet=True), cache_dir=download_cache)
     assert site.changed is False
 
