@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import MystliteError
@@ -23,6 +24,7 @@ from .log import Reporter
 MARKER = ".mystlite-output"
 MARKER_TEXT = b"This folder is written by `mystlite build`, which replaces all of it on every build.\n"
 # Legacy font formats in JupyterLite's build: every browser that runs pyodide takes the woff2 beside them.
+PLACING_THREADS = 4
 NOT_PUBLISHED = re.compile(r"^lite/build/fa-[a-z]+-\d+\.(eot|ttf|svg)$")
 
 
@@ -103,13 +105,17 @@ def publish(parts: dict[str, Path], output: Path, reporter: Reporter, legacy_rec
         staging.mkdir()
         try:
             (staging / MARKER).write_bytes(MARKER_TEXT)  # first: a leftover staging folder is known to be ours
-            made = {staging}
+            made, places = {staging}, []
             for rel, (source, digest) in sources.items():
                 dest = staging / rel
                 if dest.parent not in made:
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     made.update(dest.parents)
-                _place(source, dest, output / rel if old.get(rel) == digest else None)
+                places.append((source, dest, output / rel if old.get(rel) == digest else None))
+            # creating files is mostly waiting on the file system (no GIL held): a few at a time
+            with ThreadPoolExecutor(max_workers=PLACING_THREADS) as pool:
+                for _ in pool.map(lambda place: _place(*place), places):
+                    pass
             _swap(staging, output)
         except BaseException:
             if staging.is_dir():  # a failed build leaves nothing of its own beside the output
