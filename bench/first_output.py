@@ -78,13 +78,26 @@ def measure(pw, served, visit, repeat: int) -> tuple[list[float], list[float]]:
             context = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
                                                             args=ARGS)
             first = context.new_page()
-            cold.append(visit(first, served))
+            cold.append(timed_visit(visit, first, served, "cold"))
             # A returning reader comes back later, not at once: the first visit stays open a few seconds, in
             # which the page may finish its work (V8 writes its wasm code cache about 2 s after code ran hot).
             first.wait_for_timeout(STAY * 1000)
-            warm.append(visit(context.new_page(), served))
+            warm.append(timed_visit(visit, context.new_page(), served, "warm"))
             context.close()
     return cold, warm
+
+
+def timed_visit(visit, page, served, which: str) -> float:
+    """visit's seconds; when no output comes, a stop that says which visit of which site, and its screenshot."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        return visit(page, served)
+    except PlaywrightTimeout:
+        shot = Path(tempfile.gettempdir()) / f"first-output-{visit.__name__}-{which}.png"
+        page.screenshot(path=str(shot))
+        sys.exit(f"{visit.__name__}, {which} visit of {served.url('')}: no output within 120 s "
+                 f"(screenshot: {shot})")
 
 
 def main() -> None:
