@@ -135,11 +135,10 @@ def main(argv: list[str] | None = None) -> int:
             import time
 
             from .baseurl import env_base_url
+            from .files import REMEMBERED, WORK_DIR, recall
             from .pages.mystcommand import WaitingMyst
 
             start = time.perf_counter()
-            from .files import REMEMBERED, WORK_DIR, recall
-
             project_dir = args.project.resolve()
             recall(project_dir / WORK_DIR / REMEMBERED)  # the digests that tell the patched mystmd is intact
             # mystmd loads meanwhile (0.4 s of the other core), before the rest of the build is even imported

@@ -23,8 +23,8 @@ from .log import Reporter
 
 MARKER = ".mystlite-output"
 MARKER_TEXT = b"This folder is written by `mystlite build`, which replaces all of it on every build.\n"
+PLACING_THREADS = 4  # files created at a time in the staging folder (see publish)
 # Legacy font formats in JupyterLite's build: every browser that runs pyodide takes the woff2 beside them.
-PLACING_THREADS = 4
 NOT_PUBLISHED = re.compile(r"^lite/build/fa-[a-z]+-\d+\.(eot|ttf|svg)$")
 
 
