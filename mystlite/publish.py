@@ -14,7 +14,7 @@ import hashlib
 import os
 import re
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import MystliteError
@@ -78,50 +78,106 @@ def recover(output: Path) -> None:
             shutil.rmtree(leftover)
 
 
+class Publication:
+    """An output being assembled in its staging folder: parts are placed as they become ready (the lite
+    bundle while mystmd still builds the pages), then the whole is swapped in by finish(). A file's first
+    placement wins. With `precompressed_cache`, text and wasm files get .gz and .br copies beside them (see
+    precompress.py). `legacy_record` is the record of an earlier mystlite that wrote no marker."""
+
+    def __init__(self, output: Path, reporter: Reporter, legacy_record: Path | None = None,
+                 precompressed_cache: Path | None = None):
+        self.output, self.reporter = output, reporter
+        self.legacy_record, self.precompressed_cache = legacy_record, precompressed_cache
+        self.staging = staging_path(output)
+        self.old: dict[str, str] | None = None  # the current output's digests, once staging has begun
+        self.wanted: dict[str, str] = {MARKER: _digest_bytes(MARKER_TEXT)}
+        self._made: set[Path] = set()
+        self._early: Future | None = None
+
+    def add(self, parts: dict[str, Path]) -> None:
+        """Place the files of these parts (output sub-folder -> built folder) in the staging folder."""
+        sources = {rel: item for rel, item in _sources(parts).items() if rel not in self.wanted}
+        if self.precompressed_cache is not None:
+            from .precompress import sidecars
+
+            sources.update(sidecars(sources, self.precompressed_cache, self.reporter))
+        self._begin()
+        places = []
+        for rel, (source, digest) in sources.items():
+            self.wanted[rel] = digest
+            dest = self.staging / rel
+            if dest.parent not in self._made:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                self._made.update(dest.parents)
+            places.append((source, dest, self.output / rel if self.old.get(rel) == digest else None))
+        # creating files is mostly waiting on the file system (no GIL held): a few at a time
+        with ThreadPoolExecutor(max_workers=PLACING_THREADS) as pool:
+            for _ in pool.map(lambda place: _place(*place), places):
+                pass
+
+    def add_early(self, parts: dict[str, Path]) -> None:
+        """add() in a thread of its own, while the build goes on; finish() waits for it. The parts' folders
+        must not change any more."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
+        self._early = pool.submit(self.add, parts)
+        pool.shutdown(wait=False)
+
+    def finish(self, parts: dict[str, Path]) -> bool:
+        """Add the last parts and make the output hold exactly what was added (plus the marker). Returns
+        False when it already did."""
+        try:
+            self._wait_early()
+            with self.reporter.step(f"writing {self.output}"):
+                self.add(parts)
+                if self.old == self.wanted:
+                    shutil.rmtree(self.staging)
+                    changed = False
+                else:
+                    _swap(self.staging, self.output)
+                    changed = True
+        except BaseException:
+            self.abandon()
+            raise
+        if not changed:
+            self.reporter.info(f"up to date: {self.output}")
+        return changed
+
+    def abandon(self) -> None:
+        """A failed build leaves nothing of its own beside the output."""
+        try:
+            self._wait_early()
+        except BaseException:
+            pass
+        if self.old is not None and self.staging.is_dir():
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _wait_early(self) -> None:
+        early, self._early = self._early, None
+        if early is not None:
+            early.result()
+
+    def _begin(self) -> None:
+        if self.old is not None:
+            return
+        recover(self.output)
+        problem = output_problem(self.output, self.legacy_record)
+        if problem:
+            raise MystliteError(problem)
+        if self.staging.exists():
+            raise MystliteError(f"{self.staging} is in the way and was not written by mystlite; remove it")
+        old = tree_digest(self.output)
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        self.staging.mkdir()
+        self.old = old
+        (self.staging / MARKER).write_bytes(MARKER_TEXT)  # first: a leftover staging folder is known to be ours
+        self._made.add(self.staging)
+
+
 def publish(parts: dict[str, Path], output: Path, reporter: Reporter, legacy_record: Path | None = None,
             precompressed_cache: Path | None = None) -> bool:
-    """Make output hold exactly the built parts (plus the marker). Returns False when it already did.
-    With `precompressed_cache`, text and wasm files get .gz and .br copies beside them (see precompress.py)."""
-    sources = _sources(parts)
-    if precompressed_cache is not None:
-        from .precompress import sidecars
-
-        sources.update(sidecars(sources, precompressed_cache, reporter))
-    wanted = {rel: digest for rel, (_, digest) in sources.items()}
-    wanted[MARKER] = _digest_bytes(MARKER_TEXT)
-    recover(output)
-    problem = output_problem(output, legacy_record)
-    if problem:
-        raise MystliteError(problem)
-    old = tree_digest(output)
-    if old == wanted:
-        reporter.info(f"up to date: {output}")
-        return False
-    staging = staging_path(output)
-    if staging.exists():
-        raise MystliteError(f"{staging} is in the way and was not written by mystlite; remove it")
-    with reporter.step(f"writing {output}"):
-        output.parent.mkdir(parents=True, exist_ok=True)
-        staging.mkdir()
-        try:
-            (staging / MARKER).write_bytes(MARKER_TEXT)  # first: a leftover staging folder is known to be ours
-            made, places = {staging}, []
-            for rel, (source, digest) in sources.items():
-                dest = staging / rel
-                if dest.parent not in made:
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    made.update(dest.parents)
-                places.append((source, dest, output / rel if old.get(rel) == digest else None))
-            # creating files is mostly waiting on the file system (no GIL held): a few at a time
-            with ThreadPoolExecutor(max_workers=PLACING_THREADS) as pool:
-                for _ in pool.map(lambda place: _place(*place), places):
-                    pass
-            _swap(staging, output)
-        except BaseException:
-            if staging.is_dir():  # a failed build leaves nothing of its own beside the output
-                shutil.rmtree(staging, ignore_errors=True)
-            raise
-    return True
+    """Make output hold exactly the built parts (plus the marker), in one go. Returns False when it already
+    did."""
+    return Publication(output, reporter, legacy_record, precompressed_cache).finish(parts)
 
 
 def _digest_bytes(data: bytes) -> str:

@@ -21,7 +21,7 @@ from .files import LEGACY_RECORD, REMEMBERED, WORK_DIR, is_skipped, sync_folder,
 from .lock import project_lock
 from .log import Reporter
 from .project import Project, load_project
-from .publish import publish
+from .publish import Publication
 
 
 
@@ -114,11 +114,14 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
     from .pages.stage import finish_pages, start_pages
 
     pages_run = start_pages(project, work, reporter, base_url or env_base_url(), strict, myst_server, waiting_myst)
+    publication = Publication(output, reporter, legacy_record=work / LEGACY_RECORD,
+                              precompressed_cache=resolve_cache_dir(cache_dir) if config.options.precompress else None)
     try:
         executing = execute or config.options.execute
         if executing and not config.lite:
             reporter.warn("--execute needs project.jupyter.lite: true; nothing was executed")
         lite = build_lite_part(project, work, reporter, cache_dir, offline, executing, strict)
+        publication.add_early(lite.parts)  # tens of MB, copied while mystmd still builds the pages
         executed = lite.executed
         pages = finish_pages(pages_run, work, lite.notebooks,
                              lambda page, **extra: page_data(config, page, lite.notebooks, lite.page_packages,
@@ -126,15 +129,16 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
                                                              cycle_edges=lite.cycle_edges, **extra),
                              resolve_cache_dir(cache_dir), executed and executed.outputs(), lite.page_packages,
                              lite.widget_wheels)
+    except BaseException:
+        publication.abandon()
+        raise
     finally:
         pages_run.cancel()
-    parts = {**lite.parts, "": pages.folder}
-    changed = publish(parts, output, reporter, legacy_record=work / LEGACY_RECORD,
-                      precompressed_cache=resolve_cache_dir(cache_dir) if config.options.precompress else None)
+    changed = publication.finish({"": pages.folder})
     fingerprint.record(project_dir, inputs, output)
     files.keep(work / REMEMBERED)
     pages_run.keep_alive()
-    lite_folder = output / "lite" if "lite" in parts else None
+    lite_folder = output / "lite" if "lite" in lite.parts else None
     return Site(project, output, lite_folder, changed, lite.offline, lite.tasks_run, lite.offline_note,
                 executed.ran if executed else 0, executed.problems if executed else [],
                 executed.exercise_problems if executed else [], lite.origins, lite_redone=lite.redone)

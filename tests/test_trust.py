@@ -79,6 +79,22 @@ def test_kill_9_at_any_moment_leaves_the_old_output_and_no_orphans(tmp_path, dow
     assert "old" in outcomes  # at least one kill landed mid-build
 
 
+def test_a_pages_failure_after_the_lite_bundle_was_placed_leaves_the_old_output(tmp_path, download_cache):
+    """The lite bundle is placed in the staging folder while mystmd still builds the pages: when the pages
+    then fail, the staging folder goes, and the output is the previous one, byte for byte."""
+    root = copy_sample(tmp_path / "site")
+    old = digests(build(root, download_cache).output)
+    (root / "data" / "added.txt").write_text("a new drive file: the lite bundle changes too\n")
+    (root / "about.md").write_text((root / "about.md").read_text() + "\nSee [](#no-such-label).\n")
+    with pytest.raises(MystliteError, match=r"about\.md:\d+: No target for internal reference"):
+        build_site(root, Reporter(quiet=True), cache_dir=download_cache, strict=True)
+    output = root / "_build" / "html"
+    assert digests(output) == old
+    assert not staging_path(output).exists() and not previous_path(output).exists()
+    # without --strict the same project builds, with the new drive file published
+    assert "lite/files/data/added.txt" in digests(build(root, download_cache).output)
+
+
 def test_two_builds_at_once_wait_for_each_other(tmp_path, download_cache):
     root = copy_sample(tmp_path / "site")
     for trial in range(2):
