@@ -140,3 +140,28 @@ def test_every_code_colour_is_readable_in_both_themes():
             assert contrast(color, background) >= 4.5, (selector, color)
             checked += 1
     assert checked > 60  # both pygments styles and both editor palettes were checked
+
+
+def test_only_a_page_that_runs_on_pyodide_alone_starts_python_from_its_head():
+    """The head script that starts the worker early names the worker, pyodide and the snapshot relative to
+    the page; a page whose reader may choose another backend, or that runs remotely, leaves it to the runtime."""
+    import json
+
+    from mystlite.pages.layout import PageView, early_start_script
+
+    def script(data: dict, runtime: bool = True) -> str:
+        view = PageView(slug="a/b", title="t", body="", frontmatter={}, rel_root="../../", runtime=runtime,
+                        page_data=json.dumps(data))
+        return early_start_script(view)
+
+    lite = {"compute": True, "runtime": True, "backend": "lite", "backends": ["lite"],
+            "snapshot": "_mystlite/python-0123.snapshot.gz"}
+    head = script(lite)
+    assert head.startswith("<script>") and "self.crossOriginIsolated" in head
+    settings = json.loads(head.split("var START = ")[1].split(";\n")[0])
+    assert settings == {"worker": "../../_static/runtime/worker.js", "pyodide": "../../lite/static/pyodide/pyodide.mjs",
+                        "snapshot": "../../_mystlite/python-0123.snapshot.gz"}
+    assert json.loads(script({**lite, "snapshot": None}).split("var START = ")[1].split(";\n")[0])["snapshot"] is None
+    assert script({**lite, "backends": ["lite", "binder"]}) == ""
+    assert script({**lite, "backend": "server", "backends": ["server"]}) == ""
+    assert script(lite, runtime=False) == ""

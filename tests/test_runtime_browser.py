@@ -171,6 +171,40 @@ def test_stop_ends_a_cell_that_never_finishes(built_sample, serve, offline_page,
     browser.assert_offline()
 
 
+# Notes each Worker the page makes, and how far the page had loaded then ("loading": from the head's script,
+# before the runtime, a deferred module, could run).
+WORKERS_MADE = """(() => {
+  window.__workersMade = [];
+  const Original = window.Worker;
+  window.Worker = function (...args) {
+    window.__workersMade.push([String(args[0]), document.readyState]);
+    return new Original(...args);
+  };
+  window.Worker.prototype = Original.prototype;
+})()"""
+
+
+def test_python_starts_from_the_head_and_the_runtime_takes_the_worker_over(built_sample, serve, offline_page):
+    """A lite page's head starts the Python worker and its downloads while the rest of the page loads: one
+    worker, each of pyodide's files fetched once, the cells run in it, and a restart makes a new one."""
+    served = serve(built_sample.output, "/course/")
+    browser = offline_page()
+    page = browser.page
+    page.add_init_script(WORKERS_MADE)
+    page.goto(served.url("stats/"))
+    assert "Hello, reader, from coursekit" in run_cell(page, 0)
+    worker = served.url("_static/runtime/worker.js")
+    assert page.evaluate("window.__workersMade") == [[worker, "loading"]]
+    for name in ("/pyodide.mjs", "/pyodide.asm.mjs", "/pyodide.asm.wasm", ".snapshot.gz", "/worker.js"):
+        assert sum(url.endswith(name) for url in browser.requests) == 1, (name, browser.requests)
+    page.locator(".restart").click()
+    wait_idle(page)
+    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'", timeout=TIMEOUT)
+    assert "Hello, reader, from coursekit" in run_cell(page, 0)
+    assert page.evaluate("window.__workersMade") == [[worker, "loading"], [worker, "complete"]]
+    browser.assert_offline()
+
+
 def test_the_service_worker_isolates_only_pages_that_run_code(built_sample, serve, offline_page):
     served = serve(built_sample.output, "/course/", isolate=False)
     browser = offline_page()

@@ -6,9 +6,12 @@ Every URL is relative, so the site works under any subpath without being rebuilt
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
+
+from ..runtime import EARLY_START, URL_DIR
 
 
 @dataclass
@@ -64,6 +67,28 @@ class PageView:
 # Inlined in every page's head: it must run before the first paint, and as a file it was a request that held up
 # the page's parsing on every visit (a revalidation, once the host's cache time is over).
 THEME_SCRIPT = f"<script>\n{(Path(__file__).parent / 'theme' / 'theme.js').read_text(encoding='utf-8').strip()}\n</script>"
+
+# Inlined in a lite compute page's head, before the stylesheets (an inline script waits for the stylesheets above
+# it): see early_start_script.
+EARLY_START_CODE = "\n".join(line for line in EARLY_START.read_text(encoding="utf-8").strip().splitlines()
+                             if not line.startswith("//"))  # its opening comment is for its readers, not the page's
+
+
+def early_start_script(view: PageView) -> str:
+    """The head script that starts the Python worker while the page loads, for a page whose code runs in the
+    site's pyodide and nowhere else (where a reader may choose another backend, the runtime starts it)."""
+    if not view.runtime or not view.page_data:
+        return ""
+    data = json.loads(view.page_data)
+    if data.get("backend") != "lite" or data.get("backends", ["lite"]) != ["lite"]:
+        return ""
+    root = view.rel_root
+    start = {"worker": f"{root}{URL_DIR}/worker.js", "pyodide": f"{root}lite/static/pyodide/pyodide.mjs",
+             "snapshot": f"{root}{data['snapshot']}" if data.get("snapshot") else None}
+    settings = json.dumps(start, sort_keys=True).replace("</", "<\\/")
+    return f"<script>\n{EARLY_START_CODE.replace('var START = {};', f'var START = {settings};')}\n</script>\n"
+
+
 # the in-page runtime's controls, written at build time so that nothing moves when the runtime arrives
 COMPUTE_BAR = ('<div class="compute-bar" role="toolbar" aria-label="Run the code on this page">'
                '<button class="button run-all" type="button">Run all</button>'
@@ -256,7 +281,7 @@ def render_page(view: PageView, chrome: Chrome, nav: list[NavEntry], index_path:
 <title>{doc_title}</title>
 <meta name="description" content="{description}">
 <meta name="generator" content="mystlite">
-{chr(10).join(head[:1])}
+{early_start_script(view)}{chr(10).join(head[:1])}
 <link rel="stylesheet" href="{root}_static/mystlite.css">
 <link rel="stylesheet" href="{root}_static/pygments.css">
 {chr(10).join(head[1:])}

@@ -630,6 +630,8 @@ function backendControls() {
 
 function startWorker() {
   if (backend !== "lite") {
+    self.mystliteWorker?.terminate();  // started by the page's head for pyodide, which this page does not use
+    self.mystliteWorker = null;
     worker = startRemote();
     worker.onmessage = handleMessage;
     worker.postMessage({ type: "init" });
@@ -640,7 +642,9 @@ function startWorker() {
     setStatus("This browser cannot run the code here: it has no Web Worker support.", "error");
     return;
   }
-  worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  // the worker the page's head started (pages/layout.py), already downloading Python; a restart starts anew
+  worker = self.mystliteWorker || new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  self.mystliteWorker = null;
   if (self.crossOriginIsolated && typeof SharedArrayBuffer !== "undefined") {
     interruptBuffer = new Uint8Array(new SharedArrayBuffer(1));
     sharedInput = new SharedArrayBuffer(8 + INPUT_BYTES);

@@ -1,6 +1,6 @@
 // The in-page runtime's worker: the site's own pyodide (lite/static/pyodide), one interpreter per page.
-// Messages in: init, run, check, complete, help. Messages out: status, stream, display, result, error, done,
-// fatal, reply.
+// Messages in: download, init, run, check, complete, help. Messages out: status, stream, display, result, error,
+// done, fatal, reply.
 import { unpackHeap } from "./heap.js";
 
 let pyodide = null;
@@ -120,10 +120,31 @@ function startDownloadsEarly(indexUrl, snapshot) {
     early.delete(url);
     return response.catch(() => realFetch(input, init));
   };
+  // While pyodide links itself, it wraps each of a few hundred JavaScript functions in a tiny wasm module
+  // that it compiles anew, though the module's bytes depend only on the function's signature: each distinct
+  // one is compiled once here (about 30 instead of 260 compiles). A module may be instantiated any number
+  // of times, so pyodide cannot tell.
+  const realModule = WebAssembly.Module;
+  const compiledSmall = new Map();
+  WebAssembly.Module = new Proxy(realModule, {
+    construct(target, args, newTarget) {
+      const bytes = args[0];
+      if (newTarget !== WebAssembly.Module || !(bytes instanceof Uint8Array) || bytes.length > 64) {
+        return Reflect.construct(target, args, newTarget);
+      }
+      const key = bytes.join();
+      if (!compiledSmall.has(key)) compiledSmall.set(key, new target(bytes));
+      return compiledSmall.get(key);
+    },
+  });
   const hooks = {
     afterInstantiate: null,
     forgetEarly() { early.clear(); hooks.afterInstantiate = null; },
-    restore() { self.fetch = realFetch; WebAssembly.instantiateStreaming = realInstantiate; },
+    restore() {
+      self.fetch = realFetch;
+      WebAssembly.instantiateStreaming = realInstantiate;
+      WebAssembly.Module = realModule;
+    },
   };
   let unused = Boolean(compiled);
   WebAssembly.instantiateStreaming = async (source, imports) => {
@@ -200,17 +221,30 @@ function warmUpWhenIdle(kernel) {
   setTimeout(step, WARM_UP_AFTER);
 }
 
+let downloads = null; // pyodide's downloads, begun by a "download" message before init, or by init
+
+function beginDownloads({ pyodideUrl, snapshotUrl }) {
+  const snapshot = snapshotUrl ? fetchSnapshot(snapshotUrl) : null;
+  snapshot?.catch(() => {});  // a failed fetch is handled where it is awaited
+  const hooks = startDownloadsEarly(new URL(".", pyodideUrl).href, snapshot);
+  const module = import(pyodideUrl);
+  module.catch(() => {});
+  return { pyodideUrl, snapshotUrl, snapshot, hooks, module };
+}
+
 async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, page, interruptBuffer,
                       sharedInput, warmUp, unavailable, cycleEdges }) {
   inputBuffer = sharedInput || null;
   asideEdges = cycleEdges || {};
   // Everything that does not need Python is fetched while pyodide downloads and starts.
   const listing = fetchDriveListing(drive);
-  const snapshot = snapshotUrl ? fetchSnapshot(snapshotUrl) : null;
-  snapshot?.catch(() => {});  // a failed fetch is handled where it is awaited
-  const hooks = startDownloadsEarly(new URL(".", pyodideUrl).href, snapshot);
+  if (downloads?.pyodideUrl !== pyodideUrl || downloads?.snapshotUrl !== (snapshotUrl || null)) {
+    downloads?.hooks.restore();
+    downloads = beginDownloads({ pyodideUrl, snapshotUrl: snapshotUrl || null });
+  }
+  const { snapshot, hooks, module } = downloads;
   post({ type: "status", text: "Downloading Python…" });
-  const { loadPyodide } = await import(pyodideUrl);
+  const { loadPyodide } = await module;
   post({ type: "status", text: "Starting Python…" });
   const started = await startPython(loadPyodide, snapshot, kernelUrl, hooks).finally(hooks.restore);
   pyodide = started.py;
@@ -373,7 +407,9 @@ self.onmessage = (event) => {
     answer({ ...message, kind: message.type });
     return;
   }
-  if (message.type === "init") {
+  if (message.type === "download") {  // from the page's head, before the runtime has loaded (pages/layout.py)
+    if (!downloads && !ready) downloads = beginDownloads({ ...message, snapshotUrl: message.snapshotUrl || null });
+  } else if (message.type === "init") {
     ready = init(message).catch((error) => post({ type: "fatal", text: String(error && error.message || error) }));
   } else if (message.type === "run") {
     enqueue(() => (runner ? run(message) : post({ type: "done", id: message.id })));
