@@ -205,6 +205,30 @@ def test_python_starts_from_the_head_and_the_runtime_takes_the_worker_over(built
     browser.assert_offline()
 
 
+def test_a_worker_that_fails_before_the_runtime_loads_is_reported(built_sample, serve, offline_page, tmp_path):
+    """The head's worker fails before the runtime could listen (here: worker.js does not parse): the runtime
+    notices, starts its own, and the status line says why Python cannot run, rather than loading for ever."""
+    import os
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(built_sample.output, site, copy_function=os.link)
+    worker = site / "_static" / "runtime" / "worker.js"
+    worker.unlink()  # a new file, not the shared build's
+    worker.write_text("this is not JavaScript (\n")
+    served = serve(site, "/")
+    browser = offline_page()
+    page = browser.page
+    page.add_init_script(WORKERS_MADE)
+    page.goto(served.url("stats/"))
+    page.wait_for_function("document.querySelector('.compute-status').dataset.kind === 'error'", timeout=TIMEOUT)
+    assert page.locator(".compute-status").inner_text().startswith("The Python worker failed")
+    url = served.url("_static/runtime/worker.js")
+    made = page.evaluate("window.__workersMade")
+    # the runtime's own second worker, unless the error came only after it had taken the first one over
+    assert made in ([[url, "loading"], [url, "complete"]], [[url, "loading"]]), made
+
+
 def test_the_service_worker_isolates_only_pages_that_run_code(built_sample, serve, offline_page):
     served = serve(built_sample.output, "/course/", isolate=False)
     browser = offline_page()

@@ -71,7 +71,7 @@ THEME_SCRIPT = f"<script>\n{(Path(__file__).parent / 'theme' / 'theme.js').read_
 # Inlined in a lite compute page's head, before the stylesheets (an inline script waits for the stylesheets above
 # it): see early_start_script.
 EARLY_START_CODE = "\n".join(line for line in EARLY_START.read_text(encoding="utf-8").strip().splitlines()
-                             if not line.startswith("//"))  # its opening comment is for its readers, not the page's
+                             if not line.lstrip().startswith("//"))  # its comments are for its readers, not the page's
 
 
 def early_start_script(view: PageView) -> str:

@@ -10,6 +10,8 @@
     var worker = new Worker(url(START.worker), { type: "module" });
     worker.postMessage({ type: "download", pyodideUrl: url(START.pyodide),
                          snapshotUrl: START.snapshot ? url(START.snapshot) : null });
+    // an error before the runtime has loaded would reach no one: the runtime then starts a worker of its own
+    worker.onerror = function () { self.mystliteWorkerFailed = true; };
     self.mystliteWorker = worker;
   } catch (e) { /* the runtime starts its own */ }
 })();

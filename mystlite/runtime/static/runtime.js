@@ -643,8 +643,11 @@ function startWorker() {
     return;
   }
   // the worker the page's head started (pages/layout.py), already downloading Python; a restart starts anew
-  worker = self.mystliteWorker || new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  if (self.mystliteWorkerFailed) self.mystliteWorker?.terminate();
+  worker = (!self.mystliteWorkerFailed && self.mystliteWorker)
+    || new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
   self.mystliteWorker = null;
+  self.mystliteWorkerFailed = false;
   if (self.crossOriginIsolated && typeof SharedArrayBuffer !== "undefined") {
     interruptBuffer = new Uint8Array(new SharedArrayBuffer(1));
     sharedInput = new SharedArrayBuffer(8 + INPUT_BYTES);
