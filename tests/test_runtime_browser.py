@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_lite_browser import wait_for_console_kernel
+from test_lite_browser import console_kernel_or_reload
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
@@ -242,7 +242,7 @@ def test_the_service_worker_isolates_only_pages_that_run_code(built_sample, serv
     assert page.evaluate("self.crossOriginIsolated") is False
     page.goto(served.url("lite/repl/index.html?kernel=python"))  # JupyterLite keeps its own service worker
     page.wait_for_selector(".jp-CodeConsole-input .cm-content", timeout=TIMEOUT)
-    wait_for_console_kernel(page)
+    console_kernel_or_reload(browser)
     page.click(".jp-CodeConsole-input .cm-content")
     page.keyboard.type("print(6 * 7)")
     page.keyboard.press("Shift+Enter")
