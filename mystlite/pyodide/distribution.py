@@ -25,6 +25,7 @@ from ..errors import MystliteError, Where
 from ..files import file_digest, write_text
 from ..log import Reporter
 from .bytecode import CompiledStdlib, compiled_stdlib
+from .corepatch import patched_core
 from .npm import CORE_FILES, fetch_core
 from .imports import SiteImports
 from .needs import (SiteNeeds, Unavailable, documented_package, explain_unavailable, look_up_unknown_imports,
@@ -126,6 +127,7 @@ def prepare_distribution(options: Options, config_file: Path, cache: Path, repor
     else:
         dist_dir = unpack_distribution(source, cache, reporter, config_file, pyodide_where)
         core = dist_dir
+    core = patched_core(core, CORE_FILES, cache, reporter)
     base_lock = json.loads((core / "pyodide-lock.json").read_text())
     abi = base_lock.get("info", {}).get("abi_version", "")
     custom = custom_wheel_files(options, config_file, abi, wheel_where)
