@@ -76,3 +76,20 @@ def test_a_stored_bokeh_figure_is_drawn_by_the_sites_bokehjs(charts_site, serve,
     page.wait_for_selector("[data-root-id] .bk-Figure, [data-root-id] canvas", state="attached", timeout=TIMEOUT)
     assert any(u.endswith("/_static/charts/bokeh/bokeh.min.js") for u in browser.requests)
     browser.assert_offline()
+
+
+def test_a_stored_altair_chart_is_drawn_by_the_sites_vega(charts_site, serve, offline_page):
+    """An Altair chart kept as Altair's HTML (its script would load vega from a CDN, and offline shows only
+    "Error loading script"): the page carries its spec, not the script, and the site's own vega draws it.
+    mystmd keeps so large an output as a file of its own: the site ships vega for it all the same."""
+    html = (charts_site.output / "altair" / "index.html").read_text()
+    assert "cdn.example.invalid" not in html and "vegaEmbed(outputDiv" not in html
+    assert 'data-mime="application/vnd.vegalite.v5+json"' in html
+    served = serve(charts_site.output)
+    browser = offline_page()
+    page = browser.page
+    page.goto(served.url("altair/"))
+    page.wait_for_selector(f"{VEGA} svg, {VEGA} canvas", timeout=TIMEOUT)
+    assert "Error loading script" not in page.inner_text("main")
+    assert any(u.endswith("/_static/charts/vega/vega-embed.min.js") for u in browser.requests)
+    browser.assert_offline()

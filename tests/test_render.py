@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 from mystlite.pages.nodes import RenderContext, render
 from mystlite.pages.outputs import render_output
@@ -165,3 +166,37 @@ def test_only_a_page_that_runs_on_pyodide_alone_starts_python_from_its_head():
     assert script({**lite, "backends": ["lite", "binder"]}) == ""
     assert script({**lite, "backend": "server", "backends": ["server"]}) == ""
     assert script(lite, runtime=False) == ""
+
+
+def altair_html(spec: dict, options: str = '{"mode": "vega-lite"}') -> str:
+    # the shape of Altair's HTML output: a div, then a script that would fetch vega from a CDN and draw
+    return ('<div id="altair-viz-0a1b2c"></div>\n<script type="text/javascript">\n'
+            '  (function(spec, embedOpt){\n    const paths = {"vega-embed": "https://cdn.example.invalid/vega-embed"};\n'
+            f'  }})({json.dumps(spec)}, {options});\n</script>')
+
+
+def test_an_altair_html_output_becomes_a_chart_for_the_sites_vega():
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v4.8.1.json", "mark": "bar", "note": "})( in text"}
+    big = {"content_type": "text/html", "path": "/chart.html"}
+    for html_item, read in ((altair_html(spec), lambda p: None), (big, lambda p: altair_html(spec))):
+        out = render_output({"output_type": "execute_result", "data": {"text/html": html_item,
+                                                                        "text/plain": "alt.Chart(...)"}},
+                            lambda p: p, read)
+        assert 'data-mime="application/vnd.vegalite.v4+json"' in out and "cdn.example.invalid" not in out
+        stored = out.split('<script type="application/json">')[1].split("</script>")[0]
+        assert json.loads(stored) == spec
+        assert "alt.Chart(...)" in out  # the text shows until vega has drawn it
+    vega = render_output({"output_type": "display_data", "data": {"text/html": altair_html(
+        {"$schema": "https://vega.github.io/schema/vega/v5.json", "marks": []}, '{"mode": "vega"}')}}, lambda p: p)
+    assert 'data-mime="application/vnd.vega.v5+json"' in vega
+    plain = render_output({"output_type": "display_data", "data": {"text/html": "<div id=\"x\"><script>1</script>"
+                                                                               "</div>"}}, lambda p: p)
+    assert 'data-mime="text/html"' in plain  # other HTML is left as it is
+
+
+def test_a_site_whose_only_chart_is_altair_html_ships_vega():
+    from mystlite.pages.charts import libraries_needed
+
+    kept_as_file = altair_html({"mark": "bar"}).encode()  # mystmd's public/<hash>.html of a large output
+    assert libraries_needed([b'{"mdast": {}}', kept_as_file], {}) == {"vega"}
+    assert libraries_needed([b'{"mdast": {}}', b"<div>no chart</div>"], {}) == set()

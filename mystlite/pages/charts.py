@@ -51,6 +51,37 @@ CHART_MIMES = {mime: library.name for library in LIBRARIES for mime in library.m
 _MIME_IN_JSON = re.compile(rb'"(application/vnd\.(?:plotly|vegalite|vega|bokehjs_exec|bokehjs_load)\.v\d+\+json)"')
 
 
+# Altair's notebook HTML (its "html" renderer, and what notebooks made with it keep): a div, then a script that
+# loads vega from a CDN and calls `(function(spec, embedOpt){…})(SPEC, EMBED_OPTIONS);`. Offline that script
+# only says "Error loading script": the spec is drawn with the site's own vega instead.
+_ALTAIR_DIV = re.compile(r'<div id="altair-viz-[0-9a-f]+"></div>\s*<script type="text/javascript">')
+_ALTAIR_CALL = "})("
+_SCHEMA_MAJOR = re.compile(r"/schema/(vega-lite|vega)/v(\d+)")
+
+
+def altair_chart(text: str) -> tuple[str, str] | None:
+    """(MIME type, spec JSON) of an Altair HTML output, or None for any other HTML."""
+    found = _ALTAIR_DIV.search(text)
+    call = text.find(_ALTAIR_CALL, found.end()) if found and "vega-embed" in text else -1
+    if call < 0:
+        return None
+    decoder = json.JSONDecoder()
+    try:
+        spec, end = decoder.raw_decode(text, call + len(_ALTAIR_CALL))
+        rest = re.match(r"\s*,\s*", text[end:])
+        options = decoder.raw_decode(text, end + rest.end())[0] if rest else {}
+    except ValueError:
+        return None
+    if not isinstance(spec, dict) or not isinstance(options, dict):
+        return None
+    family = "vega" if options.get("mode") == "vega" else "vegalite"
+    major = _SCHEMA_MAJOR.search(str(spec.get("$schema", "")))
+    mime = f"application/vnd.{family}.v{major.group(2) if major else 5}+json"
+    if mime not in CHART_MIMES:  # vega-lite 6 and vega 6 draw the specs of earlier majors
+        mime = f"application/vnd.{family}.v5+json"
+    return mime, json.dumps(spec)
+
+
 def script_paths(name: str) -> list[str]:
     """The library's files, relative to the site root, in load order."""
     library = next(lib for lib in LIBRARIES if lib.name == name)
@@ -65,6 +96,8 @@ def libraries_needed(contents: list[bytes], page_packages: dict[str, list[str]],
         for mime in _MIME_IN_JSON.findall(text):
             if mime.decode() in CHART_MIMES:
                 needed.add(CHART_MIMES[mime.decode()])
+        if b"altair-viz-" in text and b"vega-embed" in text:  # an Altair HTML output (altair_chart)
+            needed.add("vega")
     used = {name.lower() for names in page_packages.values() for name in names}
     needed.update(lib.name for lib in LIBRARIES if used & set(lib.packages))
     return needed

@@ -8,7 +8,7 @@ from typing import Callable
 
 from ansi2html import Ansi2HTMLConverter
 
-from .charts import BOKEH_EXEC, BOKEH_LOAD, CHART_MIMES, chart_html
+from .charts import BOKEH_EXEC, BOKEH_LOAD, CHART_MIMES, altair_chart, chart_html
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -66,9 +66,22 @@ def render_output(data: dict, asset_url: Callable[[str], str], read_asset: Calla
         if spec is not None:
             return (f'<div class="output" data-output-type="{kind_attr}" data-mime="{html.escape(chart)}">'
                     f"{chart_html(chart, spec, body)}</div>")
+    altair = altair_chart(_html_text(bundle[fallback], read_asset)) if fallback == "text/html" else None
+    if altair:  # its own script would load vega from a CDN: the site's vega draws the spec; its text until then
+        mime, spec = altair
+        plain = render_mime("text/plain", bundle["text/plain"], asset_url, read_asset) if "text/plain" in bundle else ""
+        return (f'<div class="output" data-output-type="{kind_attr}" data-mime="{html.escape(mime)}">'
+                f"{chart_html(mime, spec, plain)}</div>")
     if fallback:
         return f'<div class="output" data-output-type="{kind_attr}" data-mime="{fallback}">{body}</div>'
     return ""
+
+
+def _html_text(item, read_asset: Callable[[str], str | None]) -> str:
+    content = item.get("content") if isinstance(item, dict) else item
+    if not content and isinstance(item, dict) and item.get("path"):
+        content = read_asset(item["path"])  # mystmd kept a large HTML output as a file of its own
+    return _text(content)
 
 
 def _mime_content(item):
@@ -89,8 +102,8 @@ def render_mime(mime: str, item: dict, asset_url: Callable[[str], str],
                 read_asset: Callable[[str], str | None] = lambda p: None) -> str:
     content = item.get("content") if isinstance(item, dict) else item
     path = item.get("path") if isinstance(item, dict) else None
-    if path and not content and mime == "text/html":
-        content = read_asset(path)  # mystmd kept a large HTML output as a file of its own
+    if mime == "text/html":
+        content = _html_text(item, read_asset)
     if mime.startswith("image/"):
         if path:
             src = asset_url(path)

@@ -77,7 +77,9 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
         libraries.update(mermaid_files(cache, reporter) or {})
     if widgets_needed(contents, page_packages or {}, project.config.options.widgets):
         libraries.update(widget_libraries(cache, reporter, widget_wheels or {}))
-    charts = libraries_needed(contents, page_packages or {}, executed or {})
+    # mystmd keeps a large HTML output (an Altair chart with its data) as a file of its own
+    big_html = [path.read_bytes() for path in sorted((myst.site_dir / "public").glob("*.html"))]
+    charts = libraries_needed(contents + big_html, page_packages or {}, executed or {})
     chart_libraries = chart_files(charts, cache, reporter)
     libraries.update(chart_libraries)
     shipped = {name for name in charts if all(path in chart_libraries for path in script_paths(name))}
