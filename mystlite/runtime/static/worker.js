@@ -223,7 +223,7 @@ function warmUpWhenIdle(kernel) {
 
 let downloads = null; // pyodide's downloads, begun by a "download" message before init, or by init
 
-function beginDownloads({ pyodideUrl, snapshotUrl }) {
+function beginDownloads({ pyodideUrl, snapshotUrl = null }) {
   const snapshot = snapshotUrl ? fetchSnapshot(snapshotUrl) : null;
   snapshot?.catch(() => {});  // a failed fetch is handled where it is awaited
   const hooks = startDownloadsEarly(new URL(".", pyodideUrl).href, snapshot);
@@ -238,9 +238,9 @@ async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, 
   asideEdges = cycleEdges || {};
   // Everything that does not need Python is fetched while pyodide downloads and starts.
   const listing = fetchDriveListing(drive);
-  if (downloads?.pyodideUrl !== pyodideUrl || downloads?.snapshotUrl !== (snapshotUrl || null)) {
+  if (downloads?.pyodideUrl !== pyodideUrl || downloads?.snapshotUrl !== (snapshotUrl ?? null)) {
     downloads?.hooks.restore();
-    downloads = beginDownloads({ pyodideUrl, snapshotUrl: snapshotUrl || null });
+    downloads = beginDownloads({ pyodideUrl, snapshotUrl });
   }
   const { snapshot, hooks, module } = downloads;
   post({ type: "status", text: "Downloading Python…" });
@@ -408,7 +408,7 @@ self.onmessage = (event) => {
     return;
   }
   if (message.type === "download") {  // from the page's head, before the runtime has loaded (pages/layout.py)
-    if (!downloads && !ready) downloads = beginDownloads({ ...message, snapshotUrl: message.snapshotUrl || null });
+    if (!downloads && !ready) downloads = beginDownloads(message);
   } else if (message.type === "init") {
     ready = init(message).catch((error) => post({ type: "fatal", text: String(error && error.message || error) }));
   } else if (message.type === "run") {
