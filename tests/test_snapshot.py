@@ -133,13 +133,53 @@ def test_a_broken_snapshot_falls_back_to_a_normal_start(built_sample, serve, off
         # the static data is stored as a difference to the wasm's own: a snapshot made against other data
         # segments (here: another checksum of them) must be refused, never restored scrambled
         heap = bytearray(gzip.decompress(next((built_sample.output / "_mystlite").glob("*.snapshot.gz")).read_bytes()))
-        assert heap[:8] == b"MLHEAP02"
+        assert heap[:8] == b"MLHEAP03"
         heap[24:28] = bytes(b ^ 0xFF for b in heap[24:28])
         page.route("**/*.snapshot.gz", lambda route: route.fulfill(body=gzip.compress(bytes(heap))))
     page.goto(served.url("stats/"))
     assert run_cell(page, 0) == "Hello, reader, from coursekit 0.1.0!"
     assert run_cell(page, 1) == "4.5"
     assert any(u.endswith("/kernel.py") for u in browser.requests)
+
+
+HEAP_ROUND_TRIP = """
+const { packHeap, unpackHeap } = await import(process.argv[2]);
+const memoryAt = 128, baselineLength = 4096 * 50;
+const snapshot = new Uint8Array(memoryAt + 4096 * 300);
+new Uint32Array(snapshot.buffer, 0, 2).set([0x12345678, memoryAt]);  // pyodide's magic, then where memory starts
+const initial = new Uint8Array(4096 * 60);  // the memory as the wasm's data segments leave it
+for (let i = 0; i < initial.length; i++) initial[i] = (i * 7919) & 0xff;
+snapshot.set(initial.subarray(0, baselineLength), memoryAt);
+for (const at of [5, 4096 * 3 + 11, 4096 * 49 + 4000]) snapshot[memoryAt + at] ^= 0x5a;  // the static data changed
+for (let i = 4096 * 100; i < 4096 * 102; i++) snapshot[memoryAt + i] = i & 0xff;  // the heap
+const packed = packHeap(snapshot, { initial, baselineLength, stdlib: new Uint8Array([1, 2, 3]) });
+const unpacked = unpackHeap(packed);
+const refusedBefore = new Uint32Array(unpacked.snapshot.buffer, 0, 1)[0] === 0;
+unpacked.applyBaseline(initial);
+const other = initial.slice();
+other[64 * 100] ^= 1;  // another build's data segments (a word the checksum reads)
+let refused = false;
+try { unpackHeap(packed).applyBaseline(other); } catch { refused = true; }
+console.log(JSON.stringify({ same: Buffer.from(unpacked.snapshot).equals(Buffer.from(snapshot)), refusedBefore, refused,
+                             small: packed.length < 8 * 4096, stdlib: [...unpacked.stdlib] }));
+"""
+
+
+def test_the_heap_format_gives_back_the_snapshot_and_refuses_other_data_segments(tmp_path):
+    """heap.js: the static data stored as its difference to the data segments (copied where equal, XORed
+    where not) comes back byte for byte; made against other data segments, it is refused."""
+    import subprocess
+
+    from mystlite.node import find_node
+    from mystlite.runtime import STATIC
+
+    script = tmp_path / "round_trip.mjs"
+    script.write_text(HEAP_ROUND_TRIP)
+    done = subprocess.run([find_node(), str(script), (STATIC / "heap.js").as_uri()], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"same": True, "refusedBefore": True, "refused": True, "small": True,
+                                       "stdlib": [1, 2, 3]}
 
 
 def test_startup_snapshot_false_ships_none_and_pages_start_normally(tmp_path, download_cache):
