@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class Reporter:
@@ -14,11 +16,24 @@ class Reporter:
 
     def __init__(self, quiet: bool = False, verbose: bool = False, console: Console | None = None):
         self.quiet, self.verbose = quiet, verbose
-        self.console = console or Console(stderr=True, highlight=False, soft_wrap=True)
+        self._console = console
         self.warnings: list[str] = []
 
+    @property
+    def console(self) -> Console:
+        # rich takes 40 ms to import: a build that finds nothing to do prints one plain line without it
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+        return self._console
+
     def info(self, message: str) -> None:
-        if not self.quiet:
+        if self.quiet:
+            return
+        if self._console is None:  # a plain line needs no rich (and prints what it is given, as rich would)
+            print(message, file=sys.stderr, flush=True)
+        else:
             self.console.print(message, markup=False)
 
     def detail(self, message: str) -> None:
@@ -74,6 +89,8 @@ class Reporter:
 
     def show_config(self, config, pages) -> None:
         import json
+
+        from rich.console import Console
 
         out = Console(highlight=False, soft_wrap=True)
         out.print(f"[bold]{config.title}[/]  ({config.file})")
