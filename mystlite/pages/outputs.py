@@ -44,7 +44,12 @@ def render_output(data: dict, asset_url: Callable[[str], str], read_asset: Calla
     bundle = data.get("data") or {}
     kind_attr = html.escape(kind or "display_data")
     fallback = next((mime for mime in MIME_ORDER if mime in bundle), None)
-    body = render_mime(fallback, bundle[fallback], asset_url, read_asset) if fallback else ""
+    # an HTML output's text is read once (mystmd may keep it as a file): shown, or drawn as an Altair chart
+    html_text = _html_text(bundle[fallback], read_asset) if fallback == "text/html" else None
+    if html_text is not None:
+        body = _html_block(html_text)
+    else:
+        body = render_mime(fallback, bundle[fallback], asset_url, read_asset) if fallback else ""
     view = _json_text(bundle[WIDGET_VIEW], read_asset) if WIDGET_VIEW in bundle else None
     if view:  # a stored widget: drawn from the page's widget state (widget-state.js), its text until then
         try:
@@ -66,7 +71,7 @@ def render_output(data: dict, asset_url: Callable[[str], str], read_asset: Calla
         if spec is not None:
             return (f'<div class="output" data-output-type="{kind_attr}" data-mime="{html.escape(chart)}">'
                     f"{chart_html(chart, spec, body)}</div>")
-    altair = altair_chart(_html_text(bundle[fallback], read_asset)) if fallback == "text/html" else None
+    altair = altair_chart(html_text) if html_text is not None else None
     if altair:  # its own script would load vega from a CDN: the site's vega draws the spec; its text until then
         mime, spec = altair
         plain = render_mime("text/plain", bundle["text/plain"], asset_url, read_asset) if "text/plain" in bundle else ""
@@ -82,6 +87,10 @@ def _html_text(item, read_asset: Callable[[str], str | None]) -> str:
     if not content and isinstance(item, dict) and item.get("path"):
         content = read_asset(item["path"])  # mystmd kept a large HTML output as a file of its own
     return _text(content)
+
+
+def _html_block(text: str) -> str:
+    return f'<div class="output-html">{text}</div>'
 
 
 def _mime_content(item):
@@ -103,7 +112,7 @@ def render_mime(mime: str, item: dict, asset_url: Callable[[str], str],
     content = item.get("content") if isinstance(item, dict) else item
     path = item.get("path") if isinstance(item, dict) else None
     if mime == "text/html":
-        content = _html_text(item, read_asset)
+        return _html_block(_html_text(item, read_asset))
     if mime.startswith("image/"):
         if path:
             src = asset_url(path)
@@ -112,8 +121,6 @@ def render_mime(mime: str, item: dict, asset_url: Callable[[str], str],
         else:
             src = f"data:{mime};base64,{_text(content).strip()}"
         return f'<img class="output-image" src="{html.escape(src)}" alt="output image">'
-    if mime == "text/html":
-        return f'<div class="output-html">{_text(content)}</div>'
     if mime == "text/latex":
         from .math import math_html
 
