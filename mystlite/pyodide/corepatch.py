@@ -63,8 +63,7 @@ def patched_core(core: Path, core_files: tuple[str, ...], cache: Path, reporter:
         reporter.info(f"{core / foreign[0].file} is not the pyodide build mystlite's start-up fixes are for: "
                       "it runs as it is")
         return core
-    key = hashlib.sha256("\n".join([*(digests[name] for name in core_files),
-                                    *((PATCHES / f"{p.name}.json").read_text(encoding="utf-8") for p in patches)])
+    key = hashlib.sha256("\n".join([*(digests[name] for name in core_files), *(repr(p) for p in patches)])
                          .encode()).hexdigest()[:16]
     target = cache / "pyodide-patched" / key
     changed = sorted({p.file for p in patches})
