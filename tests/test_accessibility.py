@@ -73,7 +73,7 @@ def test_no_serious_accessibility_violations(which, request, serve, offline_page
             page.locator(".run-all").click()
             page.wait_for_function(
                 "!document.querySelector('.cell.running') && !document.querySelector('.cell-count')?.textContent"
-                ".includes('[ ]') && /Ready|Error/.test(document.querySelector('.compute-status').textContent)",
+                ".includes('[ ]') && /Ready|Error/.test(document.querySelector('.compute-status')?.textContent)",
                 timeout=TIMEOUT)
             # and with the real editor loaded in the first cell (its highlighting has the page's contrast)
             page.locator('.cell[data-executable="true"] .cell-input pre code >> visible=true').first.click()

@@ -19,7 +19,7 @@ def stats(built_sample, serve, offline_page):
     served = serve(built_sample.output, "/course/")
     browser = offline_page()
     browser.page.goto(served.url("stats/"))
-    browser.page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'",
+    browser.page.wait_for_function("document.querySelector('.compute-status')?.textContent === 'Ready'",
                                    timeout=TIMEOUT)
     yield browser
     browser.assert_offline()

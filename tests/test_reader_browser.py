@@ -72,7 +72,7 @@ def test_nothing_shifts_when_the_runtime_arrives(reader_site, serve, offline_pag
         }).observe({ type: "layout-shift", buffered: true });
     """)
     page.goto(served.url(""))
-    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'", timeout=TIMEOUT)
+    page.wait_for_function("document.querySelector('.compute-status')?.textContent === 'Ready'", timeout=TIMEOUT)
     assert page.evaluate("window.__shift") <= 0.01
     assert page.locator(".cell .run-cell").count() == 6
 

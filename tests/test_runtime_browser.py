@@ -148,13 +148,13 @@ def test_stop_ends_a_cell_that_never_finishes(built_sample, serve, offline_page,
     page = browser.page
     page.goto(served.url("stats/"))
     isolated = isolation != "none"
-    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'", timeout=TIMEOUT)
+    page.wait_for_function("document.querySelector('.compute-status')?.textContent === 'Ready'", timeout=TIMEOUT)
     assert page.evaluate("self.crossOriginIsolated") == isolated
     assert run_cell(page, 0) == "Hello, reader, from coursekit 0.1.0!"
     set_code(page, 1, "while True:\n    pass")
     page.locator(".cell[data-cell-index='1'] .run-cell").click()
     page.locator(".stop").wait_for(state="visible")
-    page.wait_for_function("document.querySelector('.compute-status').textContent.startsWith('Running cell 2')",
+    page.wait_for_function("document.querySelector('.compute-status')?.textContent.startsWith('Running cell 2')",
                            timeout=TIMEOUT)
     page.wait_for_timeout(300)
     page.locator(".stop").click()
@@ -199,7 +199,7 @@ def test_python_starts_from_the_head_and_the_runtime_takes_the_worker_over(built
         assert sum(url.endswith(name) for url in browser.requests) == 1, (name, browser.requests)
     page.locator(".restart").click()
     wait_idle(page)
-    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'", timeout=TIMEOUT)
+    page.wait_for_function("document.querySelector('.compute-status')?.textContent === 'Ready'", timeout=TIMEOUT)
     assert "Hello, reader, from coursekit" in run_cell(page, 0)
     assert page.evaluate("window.__workersMade") == [[worker, "loading"], [worker, "complete"]]
     browser.assert_offline()
@@ -284,7 +284,7 @@ def test_data_files_are_fetched_only_when_code_opens_them(built_sample, serve, o
     browser = offline_page()
     page = browser.page
     page.goto(served.url("stats/"))
-    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'", timeout=TIMEOUT)
+    page.wait_for_function("document.querySelector('.compute-status')?.textContent === 'Ready'", timeout=TIMEOUT)
     assert not [u for u in browser.requests if u.endswith("temperatures.csv")]  # not before Ready
     run_cell(page, 0)
     assert run_cell(page, 2) == "{'count': 8, 'mean': 15.312, 'std': 8.252}"

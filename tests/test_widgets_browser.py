@@ -57,7 +57,7 @@ def test_widgets_work_on_the_page(widgets_site, serve, offline_page):
     browser = offline_page()
     page = browser.page
     page.goto(served.url(""))
-    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'", timeout=TIMEOUT)
+    page.wait_for_function("document.querySelector('.compute-status')?.textContent === 'Ready'", timeout=TIMEOUT)
     page.locator(".run-all").click()
     page.locator(".cell .output", has_text="square: 9").wait_for(timeout=TIMEOUT)
     page.locator(".cell .output", has_text="times ten: 20").wait_for(timeout=TIMEOUT)
@@ -111,7 +111,7 @@ def test_an_anywidget_counter_increments(widgets_site, serve, offline_page):
     browser = offline_page()
     page = browser.page
     page.goto(served.url("counter/"))
-    page.wait_for_function("document.querySelector('.compute-status').textContent === 'Ready'", timeout=TIMEOUT)
+    page.wait_for_function("document.querySelector('.compute-status')?.textContent === 'Ready'", timeout=TIMEOUT)
     page.locator(".run-cell").first.click()
     button = page.locator(".counter-button")
     button.wait_for(timeout=TIMEOUT)
