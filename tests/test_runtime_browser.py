@@ -186,7 +186,10 @@ WORKERS_MADE = """(() => {
 
 def test_python_starts_from_the_head_and_the_runtime_takes_the_worker_over(built_sample, serve, offline_page):
     """A lite page's head starts the Python worker and its downloads while the rest of the page loads: one
-    worker, each of pyodide's files fetched once, the cells run in it, and a restart makes a new one."""
+    worker, told what to download in its URL's fragment, each of pyodide's files fetched once, the cells run in
+    it, and a restart makes a new one, which gets the wasm the head compiled rather than fetching it again."""
+    from urllib.parse import parse_qs, urlsplit
+
     served = serve(built_sample.output, "/course/")
     browser = offline_page()
     page = browser.page
@@ -194,14 +197,20 @@ def test_python_starts_from_the_head_and_the_runtime_takes_the_worker_over(built
     page.goto(served.url("stats/"))
     assert "Hello, reader, from coursekit" in run_cell(page, 0)
     worker = served.url("_static/runtime/worker.js")
-    assert page.evaluate("window.__workersMade") == [[worker, "loading"]]
+    [(head_worker, when)] = page.evaluate("window.__workersMade")
+    assert when == "loading" and urlsplit(head_worker)._replace(fragment="").geturl() == worker
+    early = parse_qs(urlsplit(head_worker).fragment, keep_blank_values=True)
+    assert early["pyodide"] == [served.url("lite/static/pyodide/pyodide.mjs")] and "wasm-from-page" in early
+    assert early["snapshot"][0].startswith(served.url("_mystlite/python-"))
+    fetched = lambda name: sum(urlsplit(url).path.endswith(name) for url in browser.requests)  # noqa: E731
     for name in ("/pyodide.mjs", "/pyodide.asm.mjs", "/pyodide.asm.wasm", ".snapshot.gz", "/worker.js"):
-        assert sum(url.endswith(name) for url in browser.requests) == 1, (name, browser.requests)
+        assert fetched(name) == 1, (name, browser.requests)
     page.locator(".restart").click()
     wait_idle(page)
     page.wait_for_function("document.querySelector('.compute-status')?.textContent === 'Ready'", timeout=TIMEOUT)
     assert "Hello, reader, from coursekit" in run_cell(page, 0)
-    assert page.evaluate("window.__workersMade") == [[worker, "loading"], [worker, "complete"]]
+    assert page.evaluate("window.__workersMade") == [[head_worker, "loading"], [worker, "complete"]]
+    assert fetched("/pyodide.asm.wasm") == 1  # the restarted worker was handed the compiled wasm
     browser.assert_offline()
 
 
@@ -227,7 +236,7 @@ def test_a_worker_that_fails_before_the_runtime_loads_is_reported(built_sample, 
     made = page.evaluate("window.__workersMade")
     # the runtime's own second worker, made once the page was parsed, unless the error came only after the
     # runtime had taken the first one over
-    assert made[0] == [url, "loading"] and len(made) <= 2, made
+    assert made[0][0].split("#")[0] == url and made[0][1] == "loading" and len(made) <= 2, made
     assert all(where == url and state != "loading" for where, state in made[1:]), made
 
 

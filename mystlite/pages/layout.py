@@ -84,6 +84,7 @@ def early_start_script(view: PageView) -> str:
         return ""
     root = view.rel_root
     start = {"worker": f"{root}{URL_DIR}/worker.js", "pyodide": f"{root}lite/static/pyodide/pyodide.mjs",
+             "wasm": f"{root}lite/static/pyodide/pyodide.asm.wasm",
              "snapshot": f"{root}{data['snapshot']}" if data.get("snapshot") else None}
     settings = json.dumps(start, sort_keys=True).replace("</", "<\\/")
     return f"<script>\n{EARLY_START_CODE.replace('var START = {};', f'var START = {settings};')}\n</script>\n"

@@ -7,11 +7,24 @@
   if (!self.crossOriginIsolated || typeof Worker === "undefined") return;
   var url = function (path) { return new URL(path, location.href).href; };
   try {
-    var worker = new Worker(url(START.worker), { type: "module" });
-    worker.postMessage({ type: "download", pyodideUrl: url(START.pyodide),
-                         snapshotUrl: START.snapshot ? url(START.snapshot) : null });
+    // pyodide's wasm is compiled from here, the moment the page's head is parsed: a new worker thread needs
+    // tens of milliseconds before its first line runs, and the compile (from V8's code cache on a return
+    // visit) is the longest step to Python's start. A compiled module is handed to a worker as is.
+    var wasm = typeof WebAssembly === "object" && WebAssembly.compileStreaming
+      ? WebAssembly.compileStreaming(fetch(url(START.wasm))) : null;
+    if (wasm) wasm.catch(function () {});  // a failure is the worker's to handle
+    // what to download goes in the URL's fragment, which the worker reads as it starts (see worker.js)
+    var early = new URLSearchParams({ pyodide: url(START.pyodide) });
+    if (START.snapshot) early.set("snapshot", url(START.snapshot));
+    if (wasm) early.set("wasm-from-page", "");
+    var worker = new Worker(url(START.worker) + "#" + early, { type: "module" });
+    if (wasm) {
+      var send = function (module) { worker.postMessage({ type: "wasm", module: module }); };
+      wasm.then(send, function () { send(null); });  // null: the worker compiles it itself
+    }
     // an error before the runtime has loaded would reach no one: the runtime then starts a worker of its own
     worker.onerror = function () { self.mystliteWorkerFailed = true; };
     self.mystliteWorker = worker;
+    self.mystliteWasm = wasm;  // for the workers the runtime starts later (Restart)
   } catch (e) { /* the runtime starts its own */ }
 })();

@@ -644,8 +644,10 @@ function startWorker() {
   }
   // the worker the page's head started (pages/layout.py), already downloading Python; a restart starts anew
   if (self.mystliteWorkerFailed) self.mystliteWorker?.terminate();
-  worker = (!self.mystliteWorkerFailed && self.mystliteWorker)
-    || new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  const early = !self.mystliteWorkerFailed && self.mystliteWorker;
+  worker = early || new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  // a worker started here (a restart) gets the wasm the head compiled, instead of compiling it again
+  const wasm = early ? null : self.mystliteWasm;
   self.mystliteWorker = null;
   self.mystliteWorkerFailed = false;
   if (self.crossOriginIsolated && typeof SharedArrayBuffer !== "undefined") {
@@ -669,7 +671,10 @@ function startWorker() {
     page: notebook,
     interruptBuffer,
     sharedInput,
+    wasmFromPage: Boolean(wasm),
   });
+  const target = worker;
+  wasm?.then((module) => target.postMessage({ type: "wasm", module }), () => target.postMessage({ type: "wasm", module: null }));
 }
 
 function handleMessage({ data }) {

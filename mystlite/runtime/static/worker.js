@@ -1,7 +1,7 @@
 // The in-page runtime's worker: the site's own pyodide (lite/static/pyodide), one interpreter per page.
-// Messages in: download, init, run, check, complete, help. Messages out: status, stream, display, result, error,
+// Started by the page's head with its downloads in the URL's fragment (see the end of this file).
+// Messages in: wasm, init, run, check, complete, help. Messages out: status, stream, display, result, error,
 // done, fatal, reply.
-import { unpackHeap } from "./heap.js";
 
 let pyodide = null;
 let runner = null;
@@ -85,16 +85,20 @@ async function fetchSnapshot(url) {
     cancel(reason) { return reader.cancel(reason); },
   });
   if (first[0] === 0x1f && first[1] === 0x8b) body = body.pipeThrough(new DecompressionStream("gzip"));
-  return unpackHeap(new Uint8Array(await new Response(body).arrayBuffer()));
+  // imported only here: a static import would hold the whole worker until one more file had arrived
+  const [{ unpackHeap }, bytes] = await Promise.all([import("./heap.js"), new Response(body).arrayBuffer()]);
+  return unpackHeap(new Uint8Array(bytes));
 }
 
-function startDownloadsEarly(indexUrl, snapshot) {
+function startDownloadsEarly(indexUrl, snapshot, fromPage) {
   // pyodide asks for its pieces one after another: the glue script once pyodide.mjs has run, the stdlib zip
   // then, and, from a snapshot, the wasm only once the snapshot has arrived. Asking for all of them at once
   // takes those waits off the start. The glue is a module (the second import is the first one's); the
   // stdlib's first fetch gets the response asked for here (from a snapshot, the zip that came with it);
   // with a snapshot, the wasm is compiled here and pyodide's fetch of it gets an empty stand-in and its
-  // instantiateStreaming the compiled module (or, if that failed, both do what they would have done).
+  // instantiateStreaming the compiled module (or, if that failed, both do what they would have done). When the
+  // page's head compiles the wasm (fromPage: a promise of its module, or of null if that failed), pyodide gets
+  // that module, with or without a snapshot.
   // Returns the hooks' controls: `afterInstantiate` (called with the wasm memory's bytes once instantiated),
   // `forgetEarly` (a start without the snapshot after all) and `restore` (fetch and instantiateStreaming put
   // back).
@@ -109,7 +113,8 @@ function startDownloadsEarly(indexUrl, snapshot) {
       : response));
   const early = new Map([[stdlibUrl, stdlib]]);
   const wasmUrl = indexUrl + "pyodide.asm.wasm";
-  const compiled = snapshot ? WebAssembly.compileStreaming(realFetch(wasmUrl)) : null;
+  const compile = () => WebAssembly.compileStreaming(realFetch(wasmUrl));
+  const compiled = fromPage ? fromPage.then((module) => module ?? compile()) : snapshot ? compile() : null;
   compiled?.catch(() => {});
   if (compiled) early.set(wasmUrl, compiled.then(() => new Response(new Uint8Array(0))));
   for (const response of early.values()) response.catch(() => {});
@@ -221,26 +226,29 @@ function warmUpWhenIdle(kernel) {
   setTimeout(step, WARM_UP_AFTER);
 }
 
-let downloads = null; // pyodide's downloads, begun by a "download" message before init, or by init
+let downloads = null; // pyodide's downloads, begun when the worker starts (the page's head asks) or by init
 
-function beginDownloads({ pyodideUrl, snapshotUrl = null }) {
+let moduleFromPage = null; // resolves the promise of the wasm module the page's head compiles (a "wasm" message)
+
+function beginDownloads({ pyodideUrl, snapshotUrl = null, wasmFromPage = false }) {
   const snapshot = snapshotUrl ? fetchSnapshot(snapshotUrl) : null;
   snapshot?.catch(() => {});  // a failed fetch is handled where it is awaited
-  const hooks = startDownloadsEarly(new URL(".", pyodideUrl).href, snapshot);
+  const fromPage = wasmFromPage ? new Promise((resolve) => { moduleFromPage = resolve; }) : null;
+  const hooks = startDownloadsEarly(new URL(".", pyodideUrl).href, snapshot, fromPage);
   const module = import(pyodideUrl);
   module.catch(() => {});
   return { pyodideUrl, snapshotUrl, snapshot, hooks, module };
 }
 
 async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, page, interruptBuffer,
-                      sharedInput, warmUp, unavailable, cycleEdges }) {
+                      sharedInput, warmUp, unavailable, cycleEdges, wasmFromPage }) {
   inputBuffer = sharedInput || null;
   asideEdges = cycleEdges || {};
   // Everything that does not need Python is fetched while pyodide downloads and starts.
   const listing = fetchDriveListing(drive);
   if (downloads?.pyodideUrl !== pyodideUrl || downloads?.snapshotUrl !== (snapshotUrl ?? null)) {
     downloads?.hooks.restore();
-    downloads = beginDownloads({ pyodideUrl, snapshotUrl });
+    downloads = beginDownloads({ pyodideUrl, snapshotUrl, wasmFromPage });
   }
   const { snapshot, hooks, module } = downloads;
   post({ type: "status", text: "Downloading Python…" });
@@ -407,8 +415,9 @@ self.onmessage = (event) => {
     answer({ ...message, kind: message.type });
     return;
   }
-  if (message.type === "download") {  // from the page's head, before the runtime has loaded (pages/layout.py)
-    if (!downloads && !ready) downloads = beginDownloads(message);
+  if (message.type === "wasm") {  // the head's compiled wasm (or null)
+    moduleFromPage?.(message.module);
+    moduleFromPage = null;
   } else if (message.type === "init") {
     ready = init(message).catch((error) => post({ type: "fatal", text: String(error && error.message || error) }));
   } else if (message.type === "run") {
@@ -433,3 +442,14 @@ self.onmessage = (event) => {
     });
   }
 };
+
+// The page's head (pages/layout.py) starts this worker with what to download in the URL's fragment, not in a
+// message: a message posted to a worker that has not started yet waits for the page's main thread, which is
+// busy laying out the page, to pass it on (tens of milliseconds at a page's start).
+{
+  const early = new URLSearchParams(self.location.hash.slice(1));
+  if (early.get("pyodide")) {
+    downloads = beginDownloads({ pyodideUrl: early.get("pyodide"), snapshotUrl: early.get("snapshot") || null,
+                                 wasmFromPage: early.has("wasm-from-page") });
+  }
+}
