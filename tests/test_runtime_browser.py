@@ -203,7 +203,8 @@ def test_python_starts_from_the_head_and_the_runtime_takes_the_worker_over(built
     assert early["pyodide"] == [served.url("lite/static/pyodide/pyodide.mjs")] and "wasm-from-page" in early
     assert early["snapshot"][0].startswith(served.url("_mystlite/python-"))
     fetched = lambda name: sum(urlsplit(url).path.endswith(name) for url in browser.requests)  # noqa: E731
-    for name in ("/pyodide.mjs", "/pyodide.asm.mjs", "/pyodide.asm.wasm", ".snapshot.gz", "/worker.js"):
+    for name in ("/pyodide.mjs", "/pyodide.asm.mjs", "/pyodide.asm.wasm", ".snapshot.gz", "/worker.js",
+                 "/pyodide-lock.json"):  # the lock too: pyodide's own request for it got the worker's early one
         assert fetched(name) == 1, (name, browser.requests)
     page.locator(".restart").click()
     wait_idle(page)

@@ -104,14 +104,15 @@ function startDownloadsEarly(indexUrl, snapshot, fromPage) {
   // back).
   import(indexUrl + "pyodide.asm.mjs").catch(() => {});
   const realFetch = self.fetch, realInstantiate = WebAssembly.instantiateStreaming;
-  const stdlibUrl = indexUrl + "python_stdlib.zip";
-  // the stdlib's bytes are read here too, so that pyodide finds them in memory rather than in the disk cache
-  const stdlib = snapshot
-    ? snapshot.then((unpacked) => new Response(unpacked.stdlib))
-    : realFetch(stdlibUrl).then(async (response) => (response.ok
-      ? new Response(await response.arrayBuffer(), { status: response.status, headers: response.headers })
-      : response));
-  const early = new Map([[stdlibUrl, stdlib]]);
+  const stdlibUrl = indexUrl + "python_stdlib.zip", lockUrl = indexUrl + "pyodide-lock.json";
+  // read here too, so that pyodide finds the bytes in memory rather than in the disk cache
+  const inMemory = (url) => realFetch(url).then(async (response) => (response.ok
+    ? new Response(await response.arrayBuffer(), { status: response.status, headers: response.headers })
+    : response));
+  const stdlib = snapshot ? snapshot.then((unpacked) => new Response(unpacked.stdlib)) : inMemory(stdlibUrl);
+  // pyodide asks for its lock only once it has linked itself, and its first package load waits for it: a
+  // return visit's revalidation of it then held up the first cell
+  const early = new Map([[stdlibUrl, stdlib], [lockUrl, inMemory(lockUrl)]]);
   const wasmUrl = indexUrl + "pyodide.asm.wasm";
   const compile = () => WebAssembly.compileStreaming(realFetch(wasmUrl));
   const compiled = fromPage ? fromPage.then((module) => module ?? compile()) : snapshot ? compile() : null;
