@@ -142,6 +142,66 @@ def test_a_broken_snapshot_falls_back_to_a_normal_start(built_sample, serve, off
     assert any(u.endswith("/kernel.py") for u in browser.requests)
 
 
+KEPT = """async () => {
+  const cache = await caches.open("mystlite-snapshots");
+  const kept = {};
+  for (const request of await cache.keys()) {
+    const bytes = await (await cache.match(request)).arrayBuffer();
+    kept[request.url] = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))]
+      .map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  return kept;
+}"""
+
+
+@pytest.mark.browser
+def test_a_return_visit_takes_the_snapshot_from_cache_storage(built_sample, serve, offline_page):
+    """The first visit keeps the un-gzipped snapshot in Cache Storage once Python has started from it; the next
+    page load starts from that copy without asking for the file. A damaged copy is dropped and fetched again,
+    and keeping a snapshot drops the site's older ones, not another site's."""
+    import hashlib
+    from urllib.parse import urljoin
+
+    served = serve(built_sample.output, "/course/")
+    shipped = next((built_sample.output / "_mystlite").glob("*.snapshot.gz"))
+    url = served.url(f"_mystlite/{shipped.name}")
+    digest = hashlib.sha256(gzip.decompress(shipped.read_bytes())).hexdigest()
+    browser = offline_page()
+
+    def visit() -> object:
+        page = browser.context.new_page()
+        page.goto(served.url("stats/"))
+        assert run_cell(page, 0) == "Hello, reader, from coursekit 0.1.0!"
+        return page
+
+    def kept_after_idle(page) -> dict:
+        for _ in range(40):
+            kept = page.evaluate(KEPT)
+            if kept.get(url) == digest:
+                return kept
+            page.wait_for_timeout(250)
+        raise AssertionError(f"not kept: {kept}")
+
+    def fetched() -> int:
+        return sum(u.endswith(".snapshot.gz") for u in browser.requests)
+
+    first = visit()
+    assert kept_after_idle(first) == {url: digest}
+    visit()  # the return visit
+    assert fetched() == 1 and not any(u.endswith("/kernel.py") for u in browser.requests)  # no fallback start
+    # a damaged copy, a build's older snapshot, and another site's on the same origin
+    older = served.url("_mystlite/python-0000.snapshot.gz")
+    elsewhere = urljoin(served.url(""), "../other/_mystlite/python-0000.snapshot.gz")
+    first.evaluate("""async (urls) => {
+      const cache = await caches.open("mystlite-snapshots");
+      for (const url of urls) await cache.put(url, new Response(new Uint8Array([1, 2, 3])));
+    }""", [url, older, elsewhere])
+    again = visit()
+    assert fetched() == 2 and not any(u.endswith("/kernel.py") for u in browser.requests)
+    assert sorted(kept_after_idle(again)) == sorted([url, elsewhere])
+    browser.assert_offline()
+
+
 HEAP_ROUND_TRIP = """
 const { packHeap, unpackHeap } = await import(process.argv[2]);
 const memoryAt = 128, baselineLength = 4096 * 50;

@@ -68,7 +68,51 @@ function readInput(prompt, password) {
   return new TextDecoder().decode(new Uint8Array(inputBuffer, 8, header[1]).slice());
 }
 
+// A return visit takes the snapshot from Cache Storage, as gzip left it: its first visit keeps it there once
+// Python has started from it (keep()). Un-gzipping its 9 MB was the largest piece of the worker's work before
+// Python could start. The file's name is a digest of its content, so a kept copy never goes stale; a new
+// build's snapshot replaces the site's older ones, and a copy pyodide refused is dropped (forget()).
+const KEPT_SNAPSHOTS = "mystlite-snapshots";
+
+async function keptSnapshot(url) {
+  // the kept bytes, or null (none kept, or no Cache Storage here: it needs https or localhost)
+  try {
+    const kept = await (await self.caches.open(KEPT_SNAPSHOTS)).match(url);
+    return kept ? new Uint8Array(await kept.arrayBuffer()) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function keepSnapshot(url, bytes) {
+  try {
+    const cache = await self.caches.open(KEPT_SNAPSHOTS);
+    const folder = new URL(".", url).href; // the site's _mystlite/: other sites of this origin keep theirs
+    for (const request of await cache.keys()) {
+      if (request.url !== url && new URL(".", request.url).href === folder) await cache.delete(request);
+    }
+    await cache.put(url, new Response(bytes));
+  } catch {
+    // storage full or not allowed: the next visit un-gzips it again
+  }
+}
+
+function forgetSnapshot(url) {
+  self.caches?.open(KEPT_SNAPSHOTS).then((cache) => cache.delete(url)).catch(() => {});
+}
+
 async function fetchSnapshot(url) {
+  // -> unpackHeap's result, with keep() and forget() (see KEPT_SNAPSHOTS)
+  // imported only here: a static import would hold the whole worker until one more file had arrived
+  const heap = import("./heap.js");
+  const kept = await keptSnapshot(url);
+  if (kept) {
+    try {
+      return Object.assign((await heap).unpackHeap(kept), { keep() {}, forget: () => forgetSnapshot(url) });
+    } catch {
+      forgetSnapshot(url);  // damaged: fetched again below
+    }
+  }
   // Shipped gzipped and unpacked while it arrives; a host that sends .gz files with Content-Encoding: gzip
   // has already unpacked it (the first bytes tell).
   const response = await fetch(url);
@@ -85,9 +129,12 @@ async function fetchSnapshot(url) {
     cancel(reason) { return reader.cancel(reason); },
   });
   if (first[0] === 0x1f && first[1] === 0x8b) body = body.pipeThrough(new DecompressionStream("gzip"));
-  // imported only here: a static import would hold the whole worker until one more file had arrived
-  const [{ unpackHeap }, bytes] = await Promise.all([import("./heap.js"), new Response(body).arrayBuffer()]);
-  return unpackHeap(new Uint8Array(bytes));
+  const bytes = new Uint8Array(await new Response(body).arrayBuffer());
+  let held = bytes; // until kept: unpackHeap copies what it needs
+  return Object.assign((await heap).unpackHeap(bytes), {
+    keep() { if (held) keepSnapshot(url, held); held = null; },
+    forget() { held = null; },
+  });
 }
 
 function startDownloadsEarly(indexUrl, snapshot, fromPage) {
@@ -174,8 +221,9 @@ async function startPython(loadPyodide, snapshot, kernelUrl, hooks) {
   // milliseconds instead of booting the interpreter; if it cannot be used, Python starts the ordinary way.
   const quiet = { stdout: () => {}, stderr: () => {} };
   if (snapshot) {
+    let unpacked = null;
     try {
-      const unpacked = await snapshot;
+      unpacked = await snapshot;
       // a mismatch leaves the snapshot refused by pyodide: the start below then goes without it
       hooks.afterInstantiate = (memory) => {
         try { unpacked.applyBaseline(memory); } catch (error) { console.warn("mystlite:", error.message); }
@@ -183,9 +231,10 @@ async function startPython(loadPyodide, snapshot, kernelUrl, hooks) {
       const py = await loadPyodide({ ...quiet, _loadSnapshot: unpacked.snapshot });
       // every reader gets the snapshot's state: random must not repeat the same numbers on every page load
       py.runPython("import random; random.seed()");
-      return { py, kernel: py.pyimport("_mystlite_kernel"), fromSnapshot: true };
+      return { py, kernel: py.pyimport("_mystlite_kernel"), fromSnapshot: true, keepSnapshot: unpacked.keep };
     } catch (error) {
       console.warn("mystlite: the start-up snapshot could not be used; starting Python without it", error);
+      unpacked?.forget();
       hooks.forgetEarly();
     }
   }
@@ -201,6 +250,12 @@ async function startPython(loadPyodide, snapshot, kernelUrl, hooks) {
 // one step at a time, each after the cells queued before it, so a reader's cell waits one step at most.
 const WARM_UP_AFTER = 1000; // ms after start-up, and between retries while cells are running
 let queued = 0; // cells, checks and widget messages queued or running
+
+function whenIdle(task) {
+  // task, WARM_UP_AFTER after now, or later once no cell is queued or running
+  const tick = () => (queued ? setTimeout(tick, WARM_UP_AFTER) : task());
+  setTimeout(tick, WARM_UP_AFTER);
+}
 
 function warmUpWhenIdle(kernel) {
   const steps = kernel.warm_up();
@@ -280,6 +335,7 @@ async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, 
   runner.unavailable = JSON.stringify(unavailable || {});  // what the build could not bundle, and why
   post({ type: "status", text: "Ready", ready: true });
   if (started.fromSnapshot && warmUp) warmUpWhenIdle(started.kernel);
+  if (started.keepSnapshot) whenIdle(started.keepSnapshot);
 }
 
 function missingImports(code) {
