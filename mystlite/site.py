@@ -340,7 +340,7 @@ def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[
     `checks`: the site path of the page's exercise checks; `snapshot`: of Python's start-up snapshot;
     `unavailable`: module -> why the site has no build of it, said in a cell whose import fails;
     `cycle_edges`: dependencies the shipped lock leaves out to break cycles, which a cell's loads add back."""
-    from .runtime import DRIVE_INDEX
+    from .runtime import DRIVE_INDEX, PYODIDE_DIR
 
     if config.jupyter is None:
         return ""
@@ -360,7 +360,7 @@ def page_data(config, page, notebooks: dict[str, str], packages: dict[str, list[
             if config.options.solution_after:
                 data["solution_after"] = config.options.solution_after
     if page.compute and config.lite:
-        data.update(drive=DRIVE_INDEX)
+        data.update(drive=DRIVE_INDEX, pyodide=f"{PYODIDE_DIR}/pyodide.mjs")
         if (packages or {}).get(page.path):  # loaded while Python starts, and only what this page imports
             data["packages"] = packages[page.path]
         if snapshot:

@@ -156,6 +156,7 @@ def test_only_a_page_that_runs_on_pyodide_alone_starts_python_from_its_head():
         return early_start_script(view)
 
     lite = {"compute": True, "runtime": True, "backend": "lite", "backends": ["lite"],
+            "pyodide": "lite/static/pyodide/pyodide.mjs",
             "snapshot": "_mystlite/python-0123.snapshot.gz"}
     head = script(lite)
     assert head.startswith("<script>") and "self.crossOriginIsolated" in head

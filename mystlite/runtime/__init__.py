@@ -12,6 +12,7 @@ SITE_ROOT = Path(__file__).parent / "site_root"  # files whose URL must be at th
 URL_DIR = "_static/runtime"  # where the files are published, relative to the site root
 META_DIR = "_mystlite"  # the runtime's site-wide files, made per build
 DRIVE_INDEX = f"{META_DIR}/drive.json"  # the lite drive's file list, for the runtime
+PYODIDE_DIR = "lite/static/pyodide"  # the site's pyodide (where JupyterLite's app has it), for the runtime
 EARLY_START = Path(__file__).parent / "early-start.js"  # inlined in a lite page's head: the worker starts at once
 
 

@@ -659,7 +659,7 @@ function startWorker() {
   const notebook = page.notebook || "";
   worker.postMessage({
     type: "init",
-    pyodideUrl: new URL("lite/static/pyodide/pyodide.mjs", root).href,
+    pyodideUrl: new URL(page.pyodide, root).href,
     kernelUrl: new URL("./kernel.py", import.meta.url).href,
     snapshotUrl: page.snapshot ? new URL(page.snapshot, root).href : null,
     drive: page.drive ? { index: new URL(page.drive, root).href, files: new URL("lite/files/", root).href } : null,
