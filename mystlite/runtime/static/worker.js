@@ -68,9 +68,9 @@ function readInput(prompt, password) {
   return new TextDecoder().decode(new Uint8Array(inputBuffer, 8, header[1]).slice());
 }
 
-// A return visit takes the snapshot from Cache Storage, as gzip left it: its first visit keeps it there once
-// Python has started from it (keep()). Un-gzipping its 9 MB was the largest piece of the worker's work before
-// Python could start. The file's name is a digest of its content, so a kept copy never goes stale; a new
+// A return visit reads the snapshot's un-gzipped bytes from Cache Storage: its first visit keeps them there
+// once Python has started from them (keep()). Un-gzipping those 9 MB was the largest piece of the worker's
+// work before Python could start. The file's name is a digest of its content, so a kept copy never goes stale; a new
 // build's snapshot replaces the site's older ones, and a copy pyodide refused is dropped (forget()).
 const KEPT_SNAPSHOTS = "mystlite-snapshots";
 
