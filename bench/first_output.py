@@ -61,24 +61,54 @@ def mystlite_first_output(page, served) -> float:
     return seconds_to_output(page, ".cell[data-cell-index='0'] .cell-outputs")
 
 
+class DroppedRun(Exception):
+    """JupyterLite took the Shift+Enter but never ran the cell (its prompt still says [ ]): a race in its
+    start, seen about once in ten cold visits. The round is measured again rather than timed with it."""
+
+
 def jupyterlite_first_output(page, served) -> float:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.goto(served.url(f"lite/notebooks/index.html?path={SITE[2]}"))
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
     page.locator(".jp-CodeCell .cm-content").first.click()
     page.keyboard.press("Shift+Enter")
-    return seconds_to_output(page, ".jp-OutputArea-output")
+    try:
+        return seconds_to_output(page, ".jp-OutputArea-output")
+    except PlaywrightTimeout:
+        if page.locator(".jp-CodeCell .jp-InputPrompt").first.inner_text().strip() in ("[ ]:", ""):
+            raise DroppedRun() from None
+        raise
 
 
 def measure(pw, served, visit, repeat: int) -> tuple[list[float], list[float]]:
     """Cold: a fresh browser profile. Warm: a second visit in that profile, kept on disk as a returning
     reader's is (V8 caches compiled wasm only in a persistent profile, never in a throwaway context)."""
     cold, warm = [], []
-    for _ in range(repeat):
-        with tempfile.TemporaryDirectory() as profile:
-            context = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
-                                                            args=ARGS)
+    dropped = 0
+    while len(warm) < repeat:
+        try:
+            first_cold, first_warm = measure_round(pw, served, visit)
+        except DroppedRun:
+            dropped += 1
+            if dropped > 3:
+                sys.exit(f"{visit.__name__}: JupyterLite dropped the cell's run {dropped} times")
+            continue
+        cold.append(first_cold)
+        warm.append(first_warm)
+    if dropped:
+        print(f"note: JupyterLite dropped a cell's run in {dropped} round(s), measured again", file=sys.stderr)
+    return cold, warm
+
+
+def measure_round(pw, served, visit) -> tuple[float, float]:
+    """One fresh profile: the cold visit, then the warm one."""
+    with tempfile.TemporaryDirectory() as profile:
+        context = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
+                                                        args=ARGS)
+        try:
             first = context.new_page()
-            cold.append(timed_visit(visit, first, served, "cold"))
+            cold = timed_visit(visit, first, served, "cold")
             # A returning reader comes back later, not at once: the first visit stays open a few seconds, in
             # which the page may finish its work (V8 writes its wasm code cache about 2 s after code ran hot).
             first.wait_for_timeout(STAY * 1000)
@@ -86,9 +116,9 @@ def measure(pw, served, visit, repeat: int) -> tuple[list[float], list[float]]:
                 # JupyterLite open in two tabs saves the notebook in one and asks "File Changed" in the other:
                 # its warm visit once timed out behind that dialog. mystlite's first tab stays open, as before.
                 first.close()
-            warm.append(timed_visit(visit, context.new_page(), served, "warm"))
+            return cold, timed_visit(visit, context.new_page(), served, "warm")
+        finally:
             context.close()
-    return cold, warm
 
 
 def timed_visit(visit, page, served, which: str) -> float:
