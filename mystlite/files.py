@@ -148,6 +148,7 @@ STILL_NS = 2_000_000_000  # a file unchanged this long before it was read was no
 # copy in the work folder) share one entry
 _remembered: dict[tuple[str, int, int], tuple[tuple, object]] = {}
 _touched: set[tuple[str, int, int]] = set()  # the entries this process used or made: what `keep` writes
+_remembered_here: dict[tuple[str, int, int], tuple[tuple, object]] = {}  # the same, never written out
 _recalled: set[Path] = set()  # the records `recall` took in
 MEMO_VERSION = 1
 
@@ -157,12 +158,14 @@ def stat_key(stat) -> tuple:
     return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev
 
 
-def remembered(path: Path | str, kind: str, compute):
+def remembered(path: Path | str, kind: str, compute, across_builds: bool = True):
     """compute(path), remembered while the file's stat is unchanged: any write changes its ctime, which no
     tool can set back. Only a file that had been still for STILL_NS when it was read is remembered, so that
     a write in the same clock tick as the read cannot leave the same stat (git's "racily clean" entries).
     Within a process always (serve --watch rebuilds, files a build reads twice); across builds of a project
-    through `recall` and `keep`. `compute` must give a JSON value that depends on the file's bytes alone."""
+    through `recall` and `keep`, where `compute` must give a JSON value that depends on the file's bytes
+    alone. `across_builds=False`: this process only, for values that are not JSON."""
+    store = _remembered if across_builds else _remembered_here
     try:
         before = os.stat(path)
     except OSError:
@@ -170,9 +173,10 @@ def remembered(path: Path | str, kind: str, compute):
     key = _entry_key(kind, before)
     if key is None:
         return compute(path)
-    known = _remembered.get(key)
+    known = store.get(key)
     if known is not None and known[0] == stat_key(before):
-        _touched.add(key)
+        if across_builds:
+            _touched.add(key)
         return known[1]
     started = time.time_ns()
     value = compute(path)
@@ -181,8 +185,9 @@ def remembered(path: Path | str, kind: str, compute):
     except OSError:
         still = False
     if still:
-        _remembered[key] = (stat_key(before), value)
-        _touched.add(key)
+        store[key] = (stat_key(before), value)
+        if across_builds:
+            _touched.add(key)
     return value
 
 

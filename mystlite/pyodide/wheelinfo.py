@@ -87,7 +87,13 @@ def browser_tag_problem(tags: frozenset[Tag], abi_version: str) -> str | None:
 
 
 def read_wheel(path: Path, where: Where | None = None) -> WheelInfo:
-    """Open and check a wheel file; a broken or misnamed one is a MystliteError naming it."""
+    """Open and check a wheel file; a broken or misnamed one is a MystliteError naming it. Remembered while
+    the file is unchanged, in this process: serve --watch reads each wheel once, not on every rebuild."""
+    # by path too: the entries go by inode, and a hard link elsewhere must not get this path in its WheelInfo
+    return remembered(path, f"wheel {path}", lambda _: _read_wheel(Path(path), where), across_builds=False)
+
+
+def _read_wheel(path: Path, where: Where | None) -> WheelInfo:
     where = where or Where(path)
     try:
         name, version, _build, tags = parse_wheel_filename(path.name)

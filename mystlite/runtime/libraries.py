@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from ..errors import MystliteError
+from ..files import remembered
 from ..log import Reporter
 from ..npm import fetch_package_files
 
@@ -92,8 +93,11 @@ def runtime_libraries(cache: Path, reporter: Reporter) -> dict[str, Path | bytes
     files: dict[str, Path | bytes] = {}
     try:
         for package, version in EDITOR_PACKAGES.items():
-            source = _package_file(cache, reporter, package, version, None).read_text(encoding="utf-8")
-            files[f"{LIB_DIR}/{module_name(package)}"] = _linked(source, package).encode()
+            # linked once per process while the cached file is unchanged: serve --watch rebuilds need it again
+            files[f"{LIB_DIR}/{module_name(package)}"] = remembered(
+                _package_file(cache, reporter, package, version, None), "linked",
+                lambda path, package=package: _linked(path.read_text(encoding="utf-8"), package).encode(),
+                across_builds=False)
         package, version, member = MARKDOWN_IT
         files[f"{LIB_DIR}/markdown-it.js"] = _package_file(cache, reporter, package, version, member)
     except MystliteError as err:
