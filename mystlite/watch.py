@@ -91,21 +91,34 @@ def snapshot(root: Path, output: Path, extra: list[Path]) -> dict[str, tuple[int
     return found
 
 
+EXTRA_EVERY = 1.0  # seconds between two readings of myst.yml for the files outside the project
+
+
 def watch(root: Path, output: Path, extra: Callable[[], list[Path]], rebuild: Callable[[], None],
-          live: LiveReload, reporter: Reporter, stop: threading.Event, interval: float = 0.1) -> None:
-    """Poll until `stop`; rebuild after each change (once the editor has finished writing). A big project's
-    poll waits longer between looks, a few times what one look costs, so that the watcher keeps to a small
-    share of a core (polling 1,000 pages every 0.1 s took two thirds of one, beside the kept mystmd)."""
-    last = snapshot(root, output, extra())
+          live: LiveReload, reporter: Reporter, stop: threading.Event, interval: float = 0.05) -> None:
+    """Poll until `stop`; rebuild after each change (once the editor has finished writing). A save waits half
+    an interval on average to be seen. A big project's poll waits longer between looks, a few times what one
+    look costs, so that the watcher keeps to a small share of a core (polling 1,000 pages every 0.1 s took two
+    thirds of one, beside the kept mystmd; 100 pages every 0.05 s take a few percent)."""
+    listed = [extra(), time.monotonic()]
+
+    def inputs_outside() -> list[Path]:
+        # the list of files outside the project comes from myst.yml, whose reading costs several times a look:
+        # made again once a second (each listed file's own changes are seen at every look)
+        if time.monotonic() - listed[1] >= EXTRA_EVERY:
+            listed[:] = [extra(), time.monotonic()]
+        return listed[0]
+
+    last = snapshot(root, output, inputs_outside())
     pause = interval
     while not stop.wait(pause):
         looked = time.perf_counter()
-        now = snapshot(root, output, extra())
+        now = snapshot(root, output, inputs_outside())
         pause = max(interval, 4 * (time.perf_counter() - looked))
         if now == last:
             continue
-        time.sleep(0.05)  # an editor's save can be several writes
-        last = snapshot(root, output, extra())
+        time.sleep(0.02)  # an editor's save can be several writes, a few milliseconds apart at most
+        last = snapshot(root, output, inputs_outside())
         started = time.perf_counter()
         try:
             rebuild()
@@ -119,7 +132,8 @@ def watch(root: Path, output: Path, extra: Callable[[], list[Path]], rebuild: Ca
             continue
         reporter.info(f"rebuilt in {time.perf_counter() - started:.2f} s; reloading the open pages")
         live.publish("reload")
-        last = snapshot(root, output, extra())
+        listed[1] = 0.0  # the rebuild may have changed myst.yml's list
+        last = snapshot(root, output, inputs_outside())
 
 
 def watched_inputs(project_dir: Path) -> list[Path]:
