@@ -162,7 +162,6 @@ def test_only_a_page_that_runs_on_pyodide_alone_starts_python_from_its_head():
     assert head.startswith("<script>") and "self.crossOriginIsolated" in head
     settings = json.loads(head.split("var START = ")[1].split(";\n")[0])
     assert settings == {"worker": "../../_static/runtime/worker.js", "pyodide": "../../lite/static/pyodide/pyodide.mjs",
-                        "wasm": "../../lite/static/pyodide/pyodide.asm.wasm",
                         "snapshot": "../../_mystlite/python-0123.snapshot.gz"}
     assert json.loads(script({**lite, "snapshot": None}).split("var START = ")[1].split(";\n")[0])["snapshot"] is None
     assert script({**lite, "backends": ["lite", "binder"]}) == ""

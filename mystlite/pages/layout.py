@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from ..runtime import EARLY_START, PYODIDE_DIR, URL_DIR
+from ..runtime import EARLY_START, URL_DIR
 
 
 @dataclass
@@ -84,7 +84,6 @@ def early_start_script(view: PageView) -> str:
         return ""
     root = view.rel_root
     start = {"worker": f"{root}{URL_DIR}/worker.js", "pyodide": f"{root}{data['pyodide']}",
-             "wasm": f"{root}{PYODIDE_DIR}/pyodide.asm.wasm",
              "snapshot": f"{root}{data['snapshot']}" if data.get("snapshot") else None}
     settings = json.dumps(start, sort_keys=True).replace("</", "<\\/")
     return f"<script>\n{EARLY_START_CODE.replace('var START = {};', f'var START = {settings};')}\n</script>\n"

@@ -10,11 +10,12 @@
     // pyodide's wasm is compiled from here, the moment the page's head is parsed: a new worker thread needs
     // tens of milliseconds before its first line runs, and the compile (from V8's code cache on a return
     // visit) is the longest step to Python's start. A compiled module is handed to a worker as is.
+    var pyodide = url(START.pyodide);
     var wasm = typeof WebAssembly === "object" && WebAssembly.compileStreaming
-      ? WebAssembly.compileStreaming(fetch(url(START.wasm))) : null;
+      ? WebAssembly.compileStreaming(fetch(new URL("pyodide.asm.wasm", pyodide))) : null;
     if (wasm) wasm.catch(function () {});  // a failure is the worker's to handle
     // what to download goes in the URL's fragment, which the worker reads as it starts (see worker.js)
-    var early = new URLSearchParams({ pyodide: url(START.pyodide) });
+    var early = new URLSearchParams({ pyodide: pyodide });
     if (START.snapshot) early.set("snapshot", url(START.snapshot));
     if (wasm) early.set("wasm-from-page", "");
     var worker = new Worker(url(START.worker) + "#" + early, { type: "module" });
