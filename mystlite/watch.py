@@ -100,14 +100,15 @@ def watch(root: Path, output: Path, extra: Callable[[], list[Path]], rebuild: Ca
     an interval on average to be seen. A big project's poll waits longer between looks, a few times what one
     look costs, so that the watcher keeps to a small share of a core (polling 1,000 pages every 0.1 s took two
     thirds of one, beside the kept mystmd; 100 pages every 0.05 s take a few percent)."""
-    listed = [extra(), time.monotonic()]
+    listed, listed_at = extra(), time.monotonic()
 
     def inputs_outside() -> list[Path]:
         # the list of files outside the project comes from myst.yml, whose reading costs several times a look:
         # made again once a second (each listed file's own changes are seen at every look)
-        if time.monotonic() - listed[1] >= EXTRA_EVERY:
-            listed[:] = [extra(), time.monotonic()]
-        return listed[0]
+        nonlocal listed, listed_at
+        if time.monotonic() - listed_at >= EXTRA_EVERY:
+            listed, listed_at = extra(), time.monotonic()
+        return listed
 
     last = snapshot(root, output, inputs_outside())
     pause = interval
@@ -132,7 +133,7 @@ def watch(root: Path, output: Path, extra: Callable[[], list[Path]], rebuild: Ca
             continue
         reporter.info(f"rebuilt in {time.perf_counter() - started:.2f} s; reloading the open pages")
         live.publish("reload")
-        listed[1] = 0.0  # the rebuild may have changed myst.yml's list
+        listed_at = 0.0  # the rebuild may have changed myst.yml's list
         last = snapshot(root, output, inputs_outside())
 
 
