@@ -101,11 +101,13 @@ def snapshot(project_dir: Path, output: Path, external: list[Path], base_url: st
                    options_key(base_url, cache_dir, flags))
 
 
-def record(project_dir: Path, inputs: dict, output: Path) -> None:
+def record(project_dir: Path, inputs: dict, output: Path, placed: dict[str, str] | None = None) -> None:
+    """`placed`: the sha256 of each file the build just put in the output (publish.Publication.wanted), which
+    need not be read again: under the project's lock nothing else writes there meanwhile."""
     published, stats = {}, {}
     for rel, path in tree_files(output):
         before = os.stat(path)
-        published[rel] = file_digest(path)
+        published[rel] = (placed or {}).get(rel) or file_digest(path)
         if stat_key(os.stat(path)) == stat_key(before):
             stats[rel] = list(stat_key(before))  # (a list: as it reads back from the record's JSON)
     data = {**inputs, "published_output": str(output), "published": published, "published_stats": stats}
