@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
@@ -90,6 +91,33 @@ def write_if_changed(dest: Path, source: Path | bytes) -> bool:
     return True
 
 
+# Creating a file or a folder is mostly waiting on the file system, with the GIL released: on a virtual disk
+# each takes about 0.8 ms alone and a quarter of that four at a time. Linking an existing file takes 0.01 ms.
+WRITERS = 4
+_IN_PARALLEL_FROM = 8  # fewer items than this are not worth the threads
+
+
+def in_parallel(work, items) -> list:
+    """[work(item) for item in items], WRITERS at a time (for file system work); the first error is raised."""
+    items = list(items)
+    if len(items) < _IN_PARALLEL_FROM:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="write") as pool:
+        return list(pool.map(work, items))
+
+
+def make_folders(root: Path, rels) -> None:
+    """Create the folders below root that the relative file paths `rels` lie in, those of a depth at once."""
+    by_depth: dict[int, set[str]] = {}
+    for rel in rels:
+        parts = Path(rel).parts[:-1]
+        for depth in range(1, len(parts) + 1):
+            by_depth.setdefault(depth, set()).add("/".join(parts[:depth]))
+    for depth in sorted(by_depth):
+        missing = [root / rel for rel in sorted(by_depth[depth]) if not (root / rel).is_dir()]
+        in_parallel(lambda path: path.mkdir(exist_ok=True), missing)
+
+
 def _executable(path: Path) -> bool:
     return bool(path.stat().st_mode & 0o100)
 
@@ -99,10 +127,15 @@ def sync_folder(folder: Path, wanted: dict[str, Path | bytes | Link], keep: tupl
     """Make folder hold exactly `wanted` (relative paths in `keep`, and what is below them, are left alone);
     returns the change count. `changes` collects ("added" | "changed" | "removed", relative path)."""
     folder.mkdir(parents=True, exist_ok=True)
+    make_folders(folder, wanted)
+
+    def write(item: tuple[str, Path | bytes | Link]) -> tuple[bool, bool]:  # (existed, written)
+        existed = changes is not None and (folder / item[0]).exists()
+        return existed, write_if_changed(folder / item[0], item[1])
+
     changed = 0
-    for rel, source in wanted.items():
-        existed = (folder / rel).exists()
-        if write_if_changed(folder / rel, source):
+    for rel, (existed, written) in zip(wanted, in_parallel(write, wanted.items())):
+        if written:
             changed += 1
             if changes is not None:
                 changes.append(("changed" if existed else "added", rel))

@@ -32,14 +32,14 @@ def _cached_copy(cache: Path, digest: str, suffix: str) -> Path:
     return cache / digest[:2] / f"{digest}.{suffix}"
 
 
-def _compress(source: Path, digest: str, cache: Path) -> dict[str, Path]:
+def _compress(source: Path | bytes, digest: str, cache: Path) -> dict[str, Path]:
     import brotli
 
     made = {}
     for suffix in ENCODINGS:
         target = _cached_copy(cache, digest, suffix)
         if not target.is_file():
-            data = source.read_bytes()
+            data = source if isinstance(source, bytes) else source.read_bytes()
             body = (gzip.compress(data, compresslevel=9, mtime=0) if suffix == "gz"
                     else brotli.compress(data, quality=11))
             write_if_changed(target, body)  # atomic: a killed build leaves no half copy in the cache
@@ -47,14 +47,15 @@ def _compress(source: Path, digest: str, cache: Path) -> dict[str, Path]:
     return made
 
 
-def sidecars(sources: dict[str, tuple[Path, str]], cache: Path, reporter: Reporter) -> dict[str, tuple[Path, str]]:
+def sidecars(sources: dict[str, tuple[Path | bytes, str]], cache: Path, reporter: Reporter) -> dict[str, tuple[Path, str]]:
     """For each published file that gets them: `rel.gz` and `rel.br` -> (the cached copy, its sha256)."""
     try:
         import brotli  # noqa: F401
     except ImportError:
         raise MystliteError("mystlite.precompress needs the brotli package",
                             hint="pip install 'mystlite[serve]'") from None
-    chosen = {rel: item for rel, item in sources.items() if wants_sidecars(rel, item[0].stat().st_size)}
+    chosen = {rel: item for rel, item in sources.items()
+              if wants_sidecars(rel, len(item[0]) if isinstance(item[0], bytes) else item[0].stat().st_size)}
     cache = cache / "precompressed"
     todo = [item for item in chosen.values()
             if not all(_cached_copy(cache, item[1], suffix).is_file() for suffix in ENCODINGS)]

@@ -18,12 +18,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import MystliteError
-from .files import tree_digest
+from .files import file_digest, in_parallel, make_folders, tree_digest
 from .log import Reporter
 
 MARKER = ".mystlite-output"
 MARKER_TEXT = b"This folder is written by `mystlite build`, which replaces all of it on every build.\n"
-PLACING_THREADS = 4  # files created at a time in the staging folder (see publish)
 # Legacy font formats in JupyterLite's build: every browser that runs pyodide takes the woff2 beside them.
 NOT_PUBLISHED = re.compile(r"^lite/build/fa-[a-z]+-\d+\.(eot|ttf|svg)$")
 
@@ -56,14 +55,26 @@ def output_problem(output: Path, legacy_record: Path | None = None) -> str | Non
     return None
 
 
-def _sources(parts: dict[str, Path]) -> dict[str, tuple[Path, str]]:
-    """Every file to publish: its path in the output -> (the built file, its sha256)."""
+# Files built in memory or gathered from elsewhere, not a folder: relative path -> (bytes or a file, sha256)
+Files = dict[str, tuple["Path | bytes", str]]
+
+
+def files_of(sources: dict[str, Path | bytes]) -> Files:
+    """Files with their sha256 (a file's is remembered while it is unchanged)."""
+    return {rel: (source, _digest_bytes(source) if isinstance(source, bytes) else file_digest(source))
+            for rel, source in sources.items()}
+
+
+def _sources(parts: dict[str, Path | Files]) -> Files:
+    """Every file to publish: its path in the output -> (the built file or bytes, its sha256)."""
     files = {}
-    for prefix, folder in sorted(parts.items()):
-        for rel, digest in tree_digest(folder).items():
+    for prefix, part in sorted(parts.items(), key=lambda item: item[0]):
+        found = ({rel: (part / rel, digest) for rel, digest in tree_digest(part).items()}
+                 if isinstance(part, Path) else part)
+        for rel, item in found.items():
             out_rel = f"{prefix}/{rel}".lstrip("/")
             if not NOT_PUBLISHED.match(out_rel) and out_rel != MARKER:
-                files[out_rel] = (folder / rel, digest)
+                files[out_rel] = item
     return files
 
 
@@ -91,40 +102,37 @@ class Publication:
         self.staging = staging_path(output)
         self.old: dict[str, str] | None = None  # the current output's digests, once staging has begun
         self.wanted: dict[str, str] = {MARKER: _digest_bytes(MARKER_TEXT)}
-        self._made: set[Path] = set()
         self._early: Future | None = None
 
-    def add(self, parts: dict[str, Path]) -> None:
-        """Place the files of these parts (output sub-folder -> built folder) in the staging folder."""
+    def add(self, parts: dict[str, Path | Files], replaced_whole: bool = False) -> None:
+        """Place the files of these parts (output sub-folder -> a built folder, or Files) in the staging
+        folder. `replaced_whole`: the parts' folders are only ever replaced, never written in place, so the
+        output may share their files (a hard link costs 1% of a copy)."""
         sources = {rel: item for rel, item in _sources(parts).items() if rel not in self.wanted}
         if self.precompressed_cache is not None:
             from .precompress import sidecars
 
             sources.update(sidecars(sources, self.precompressed_cache, self.reporter))
         self._begin()
+        make_folders(self.staging, sources)
         places = []
         for rel, (source, digest) in sources.items():
             self.wanted[rel] = digest
-            dest = self.staging / rel
-            if dest.parent not in self._made:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                self._made.update(dest.parents)
-            places.append((source, dest, self.output / rel if self.old.get(rel) == digest else None))
-        # creating files is mostly waiting on the file system (no GIL held): a few at a time
-        with ThreadPoolExecutor(max_workers=PLACING_THREADS) as pool:
-            for _ in pool.map(lambda place: _place(*place), places):
-                pass
+            unchanged = self.output / rel if self.old.get(rel) == digest else None
+            shared = source if replaced_whole and isinstance(source, Path) else None
+            places.append((source, self.staging / rel, unchanged or shared))
+        in_parallel(lambda place: _place(*place), places)
 
-    def add_early(self, parts: dict[str, Path]) -> None:
+    def add_early(self, parts: dict[str, Path], replaced_whole: bool = False) -> None:
         """add() in a thread of its own, while the build goes on; finish() waits for it. The parts' folders
         must not change any more."""
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
-        self._early = pool.submit(self.add, parts)
+        self._early = pool.submit(self.add, parts, replaced_whole)
         pool.shutdown(wait=False)
 
-    def finish(self, parts: dict[str, Path]) -> bool:
-        """Add the last parts and make the output hold exactly what was added (plus the marker). Returns
-        False when it already did."""
+    def finish(self, parts: dict[str, Path | Files]) -> bool:
+        """Add the last parts (see add) and make the output hold exactly what was added (plus the marker).
+        Returns False when it already did."""
         try:
             self._wait_early()
             with self.reporter.step(f"writing {self.output}"):
@@ -170,7 +178,6 @@ class Publication:
         self.staging.mkdir()
         self.old = old
         (self.staging / MARKER).write_bytes(MARKER_TEXT)  # first: a leftover staging folder is known to be ours
-        self._made.add(self.staging)
 
 
 def publish(parts: dict[str, Path], output: Path, reporter: Reporter, legacy_record: Path | None = None,
@@ -184,17 +191,20 @@ def _digest_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _place(source: Path, dest: Path, unchanged: Path | None) -> None:
-    """An unchanged file of the old output is hard-linked (we never write output files in place); anything
-    else is copied, so the output shares no inode with the work folder, whose files later builds rewrite.
-    dest's folder exists."""
-    if unchanged is not None:
+def _place(source: Path | bytes, dest: Path, link_from: Path | None) -> None:
+    """Hard-link `link_from`: an unchanged file of the old output (which we never write in place) or a built
+    file that is only ever replaced. Else write or copy, so that the output shares no inode with a folder
+    whose files may be rewritten in place. dest's folder exists."""
+    if link_from is not None:
         try:
-            os.link(unchanged, dest)
+            os.link(link_from, dest)
             return
         except OSError:  # another file system, or links not supported
             pass
-    shutil.copyfile(source, dest)
+    if isinstance(source, bytes):
+        dest.write_bytes(source)
+    else:
+        shutil.copyfile(source, dest)
 
 
 def _swap(staging: Path, output: Path) -> None:

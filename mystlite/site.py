@@ -121,9 +121,11 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
         if executing and not config.lite:
             reporter.warn("--execute needs project.jupyter.lite: true; nothing was executed")
         lite = build_lite_part(project, work, reporter, cache_dir, offline, executing, strict)
-        publication.add_early(lite.parts)  # tens of MB, copied while mystmd still builds the pages
+        # tens of MB, placed while mystmd still builds the pages: hard links, as the lite bundle's folders are only
+        # ever replaced whole (lite/bundle.py), and the work folder checks them by digest before using them again
+        publication.add_early(lite.parts, replaced_whole=True)
         executed = lite.executed
-        pages = finish_pages(pages_run, work, lite.notebooks,
+        pages = finish_pages(pages_run, work, output, lite.notebooks,
                              lambda page, **extra: page_data(config, page, lite.notebooks, lite.page_packages,
                                                              snapshot=lite.snapshot, unavailable=lite.unavailable,
                                                              cycle_edges=lite.cycle_edges, **extra),
@@ -134,8 +136,8 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
         raise
     finally:
         pages_run.cancel()
-    changed = publication.finish({"": pages.folder})
-    fingerprint.record(project_dir, inputs, output)
+    changed = publication.finish({"": pages.files})
+    fingerprint.record(project_dir, inputs, output, publication.wanted)
     files.keep(work / REMEMBERED)
     pages_run.keep_alive()
     lite_folder = output / "lite" if "lite" in lite.parts else None

@@ -102,3 +102,23 @@ def test_a_cold_build_starts_from_the_bundle_an_earlier_build_kept(tmp_path, dow
     again = build(clean_copy(first.output.parent.parent, tmp_path / "again"), download_cache)
     assert again.lite_redone == "everything"  # the changed bundle was dropped, and JupyterLite built anew
     assert differences(digests(again.output), digests(first.output)) == []
+
+
+def test_an_output_file_written_in_place_is_put_right_by_the_next_build(tmp_path, download_cache, monkeypatch):
+    """The output shares its files with the work folder and the bundles kept in the download cache (hard
+    links: mystlite only ever replaces those files). A tool that writes an output file in place writes them
+    all; the next build sees it, and its site and a fresh project's both give the bytes of a clean build."""
+    monkeypatch.setenv("MYSTLITE_LITE_CACHE", "1")
+    root = copy_sample(tmp_path / "one")
+    first = build(root, download_cache)
+    good = digests(first.output)
+    written = ["index.html", "lite/jupyter-lite.json", "lite/static/pyodide/pyodide-lock.json"]
+    for rel in written:
+        with open(first.output / rel, "r+b") as handle:  # in place: the same inode
+            handle.write(b"<!-- changed -->")
+    assert all(digests(first.output)[rel] != good[rel] for rel in written)
+    again = build(root, download_cache)
+    assert again.changed
+    assert differences(digests(again.output), good) == []
+    fresh = build(clean_copy(root, tmp_path / "fresh"), download_cache)
+    assert differences(digests(fresh.output), good) == []

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import read_json, sync_folder, tree_digest, write_text
+from ..files import file_digest, read_json, tree_digest, write_text
 from ..log import Reporter
 from ..project import Project
+from ..publish import Files, files_of
 from ..fingerprint import code_digest
 from .codestyle import pygments_css
 from .hosting import HEADERS, not_found_page
@@ -28,7 +30,7 @@ RENDERER_VERSION = "2"  # with the renderer's code digest: a changed renderer re
 
 @dataclass
 class PagesBuild:
-    folder: Path  # the rendered site root (pages, build/ assets, _static/ theme)
+    files: Path | Files  # the rendered site root (pages, build/ assets, _static/ theme): a folder or its files
 
 
 def start_pages(project: Project, work: Path, reporter: Reporter, base_url: str | None, strict: bool = False,
@@ -39,18 +41,19 @@ def start_pages(project: Project, work: Path, reporter: Reporter, base_url: str 
     return MystRun(project, work, reporter, base_url, strict, myst_server, waiting_myst)
 
 
-def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_data, cache: Path,
+def finish_pages(run: MystRun, work: Path, output: Path, lite_notebooks: dict[str, str], page_data, cache: Path,
                  executed: dict[str, list] | None = None, page_packages: dict[str, list[str]] | None = None,
                  widget_wheels: dict[str, Path] | None = None) -> PagesBuild:
-    """Wait for mystmd, then render the HTML (skipped when its inputs are unchanged). `executed`: page path ->
-    outputs per code cell from build-time execution, shown instead of the stored ones."""
+    """Wait for mystmd, then render the HTML in memory, for the publication to write once; when the inputs
+    are those of the last render and `output` still holds what it rendered, its files are taken again
+    instead. `executed`: page path -> outputs per code cell from build-time execution, shown instead of the
+    stored ones."""
     project, reporter = run.project, run.reporter
     computes = bool(project.compute_pages)  # LaTeX outputs of the reader's code need KaTeX too
     early = _while_mystmd_works(cache, reporter, computes) if run.ours and run.working() else None
     myst = run.wait()
     if not myst.ours:
         return PagesBuild(myst.html_dir)
-    folder = work / "pages"
     stamp_file = work / "pages.stamp.json"
     stamp = {"site": tree_digest(myst.site_dir), "notebooks": lite_notebooks, "renderer": [RENDERER_VERSION, code_digest()],
              "compute": {p.path: p.compute for p in project.pages},
@@ -60,9 +63,12 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
                            [library.files for library in CHART_LIBRARIES], WIDGET_MANAGER, REQUIREJS],
              "packages": page_packages, "widget_wheels": sorted(p.name for p in (widget_wheels or {}).values()),
              "hosting": [project.config.options.headers, run.base_url, project.config.title]}
-    if folder.is_dir() and read_json(stamp_file) == stamp:
-        return PagesBuild(folder)
-    stamp_file.unlink(missing_ok=True)  # a build killed while writing must not leave a stamp that vouches
+    stamp = json.loads(json.dumps(stamp))  # as it reads back (tuples become lists)
+    kept = _kept_render(read_json(stamp_file), stamp, output)
+    if kept is not None:
+        return PagesBuild(kept)
+    stamp_file.unlink(missing_ok=True)  # a build killed before the stamp is written must not leave one that vouches
+    shutil.rmtree(work / "pages", ignore_errors=True)  # where earlier versions kept a copy of the rendered pages
     contents = [path.read_bytes() for path in sorted((myst.site_dir / "content").glob("*.json"))]  # read once
     uses = _node_types(contents)
     libraries: dict[str, Path | bytes] = {}
@@ -98,9 +104,26 @@ def finish_pages(run: MystRun, work: Path, lite_notebooks: dict[str, str], page_
         files["_headers"] = HEADERS.encode()
     files.update(runtime_files())
     files.update(libraries)
-    sync_folder(folder, files)
-    write_text(stamp_file, json.dumps(stamp))
-    return PagesBuild(folder)
+    rendered = files_of(files)
+    write_text(stamp_file, json.dumps({**stamp, "rendered": {rel: digest for rel, (_, digest) in rendered.items()}}))
+    return PagesBuild(rendered)
+
+
+def _kept_render(recorded, stamp: dict, output: Path) -> Files | None:
+    """The last render's files, from the output, when they were rendered from the same inputs and the output
+    still holds them as rendered (an edited or a missing file, and the pages are rendered again)."""
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("rendered"), dict):
+        return None
+    rendered = recorded.pop("rendered")
+    if recorded != stamp:
+        return None
+    kept = {}
+    for rel, digest in rendered.items():
+        path = output / rel
+        if not path.is_file() or file_digest(path) != digest:
+            return None
+        kept[rel] = (path, digest)
+    return kept
 
 
 @dataclass
