@@ -2,8 +2,11 @@
 against Python's own `python -m http.server` (no compression, Last-Modified revalidation) on the same site.
 
 Builds: the default, `mystlite.precompress: true` (serve sends the build's .br copies, made at brotli's
-highest level) and `mystlite.startup_snapshot: false`. A visit opens sample_site's stats page and runs its first cell (so pyodide and the packages load), in one
-browser profile: the second visit is warm. Transfer is the encoded body bytes Chromium received.
+highest level) and `mystlite.startup_snapshot: false`. A visit opens sample_site's stats page and runs its
+first cell (so pyodide and the packages load), in one browser profile: the second visit is warm. The
+default build's about page (`jupyter: false`) is visited too, in a fresh profile. Transfer is the encoded
+body and header bytes Chromium received. Issue 25's targets: a compute page's first visit ≤ 8 MB (≤ 5 MB
+without the snapshot), a page without compute ≤ 300 KB, a returning reader ≤ 50 KB.
 
     .venv/bin/python bench/serve_transfer.py
 """
@@ -41,9 +44,9 @@ def plain_server(root: Path):
     return http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
 
 
-def visit(context, url: str, largest: dict[str, int] | None = None) -> tuple[int, int]:
-    """(requests, bytes received: encoded bodies and headers) for one visit that runs the first cell; the
-    worker's requests (pyodide, packages) count too. `largest` gets the bytes per file name."""
+def visit(context, url: str, largest: dict[str, int] | None = None, run: bool = True) -> tuple[int, int]:
+    """(requests, bytes received: encoded bodies and headers) for one visit that runs the first cell (with
+    `run`); the worker's requests (pyodide, packages) count too. `largest` gets the bytes per file name."""
     received = {"bytes": 0, "requests": 0}
 
     def finished(request):
@@ -58,8 +61,9 @@ def visit(context, url: str, largest: dict[str, int] | None = None) -> tuple[int
     context.on("requestfinished", finished)
     page = context.new_page()
     page.goto(url)
-    page.locator(".cell[data-cell-index='0'] .run-cell").click()
-    page.locator(".cell[data-cell-index='0'] .cell-outputs", has_text="Hello, reader").wait_for(timeout=120_000)
+    if run:
+        page.locator(".cell[data-cell-index='0'] .run-cell").click()
+        page.locator(".cell[data-cell-index='0'] .cell-outputs", has_text="Hello, reader").wait_for(timeout=120_000)
     page.wait_for_load_state("networkidle")
     page.close()
     context.remove_listener("requestfinished", finished)
@@ -93,6 +97,12 @@ def main() -> None:
                     second = visit(context, url)
                     context.close()
                 results[name] = (first, second)
+                if name == "mystlite serve":  # a page without compute (`jupyter: false`), in a profile of its own
+                    with tempfile.TemporaryDirectory() as profile:
+                        context = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM,
+                                                                        headless=True, args=ARGS)
+                        plain_page = visit(context, url.replace("/stats/", "/about/"), run=False)
+                        context.close()
                 server.shutdown()
             browser.close()
     mb = 1024 * 1024
@@ -102,6 +112,11 @@ def main() -> None:
         target = 5 if "snapshot: false" in name else 8
         print(f"{name:<28}{b1 / mb:>8.2f} MB, {r1:>3} req{b2 / 1024:>12.1f} KB, {r2:>3} req"
               f"{'≤ %d MB: ' % target + ('ok' if b1 <= target * mb else 'MISSED'):>16}")
+    print(f"{'about page (no compute)':<28}{plain_page[1] / 1024:>8.1f} KB, {plain_page[0]:>3} req"
+          f"{'':>24}{'≤ 300 KB: ' + ('ok' if plain_page[1] <= 300 * 1024 else 'MISSED'):>16}")
+    returning = results["mystlite serve"][1][1]
+    print(f"a returning reader (warm second visit, mystlite serve): {returning / 1024:.1f} KB, target ≤ 50 KB: "
+          f"{'ok' if returning <= 50 * 1024 else 'MISSED'}")
     for name, sizes in largest.items():
         top = sorted(sizes.items(), key=lambda item: -item[1])[:6]
         print(f"{name.strip():<28}" + ", ".join(f"{file} {size / mb:.2f}" for file, size in top))
