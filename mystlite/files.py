@@ -106,15 +106,22 @@ def in_parallel(work, items) -> list:
         return list(pool.map(work, items))
 
 
-def make_folders(root: Path, rels) -> None:
-    """Create the folders below root that the relative file paths `rels` lie in, those of a depth at once."""
-    by_depth: dict[int, set[str]] = {}
+def folders_of(rels) -> set[str]:
+    """The folders (relative, "a" and "a/b" for "a/b/c") that the relative file paths `rels` lie in."""
+    folders = set()
     for rel in rels:
         parts = Path(rel).parts[:-1]
-        for depth in range(1, len(parts) + 1):
-            by_depth.setdefault(depth, set()).add("/".join(parts[:depth]))
+        folders.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    return folders
+
+
+def make_folders(root: Path, rels) -> None:
+    """Create the folders below root that the relative file paths `rels` lie in, those of a depth at once."""
+    by_depth: dict[int, list[str]] = {}
+    for folder in sorted(folders_of(rels)):
+        by_depth.setdefault(folder.count("/"), []).append(folder)
     for depth in sorted(by_depth):
-        missing = [root / rel for rel in sorted(by_depth[depth]) if not (root / rel).is_dir()]
+        missing = [root / rel for rel in by_depth[depth] if not (root / rel).is_dir()]
         in_parallel(lambda path: path.mkdir(exist_ok=True), missing)
 
 

@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import MystliteError
-from .files import file_digest, in_parallel, make_folders, tree_digest
+from .files import file_digest, folders_of, in_parallel, make_folders, tree_digest
 from .log import Reporter
 
 MARKER = ".mystlite-output"
@@ -103,6 +103,7 @@ class Publication:
         self.old: dict[str, str] | None = None  # the current output's digests, once staging has begun
         self.wanted: dict[str, str] = {MARKER: _digest_bytes(MARKER_TEXT)}
         self._early: Future | None = None
+        self._expected: set[str] = set()  # folders made before their files were known (add_early)
 
     def add(self, parts: dict[str, Path | Files], replaced_whole: bool = False) -> None:
         """Place the files of these parts (output sub-folder -> a built folder, or Files) in the staging
@@ -123,11 +124,19 @@ class Publication:
             places.append((source, self.staging / rel, unchanged or shared))
         in_parallel(lambda place: _place(*place), places)
 
-    def add_early(self, parts: dict[str, Path], replaced_whole: bool = False) -> None:
+    def add_early(self, parts: dict[str, Path], replaced_whole: bool = False, expected: list[str] = ()) -> None:
         """add() in a thread of its own, while the build goes on; finish() waits for it. The parts' folders
-        must not change any more."""
+        must not change any more. `expected`: files likely added later (the last build's pages), whose
+        folders are made meanwhile too (making a folder costs as much as writing a file); finish() removes
+        those left empty."""
+        self._expected = folders_of(expected)
+
+        def early() -> None:
+            self.add(parts, replaced_whole)
+            make_folders(self.staging, expected)
+
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
-        self._early = pool.submit(self.add, parts, replaced_whole)
+        self._early = pool.submit(early)
         pool.shutdown(wait=False)
 
     def finish(self, parts: dict[str, Path | Files]) -> bool:
@@ -137,6 +146,8 @@ class Publication:
             self._wait_early()
             with self.reporter.step(f"writing {self.output}"):
                 self.add(parts)
+                for folder in sorted(self._expected - folders_of(self.wanted), key=len, reverse=True):
+                    (self.staging / folder).rmdir()  # expected, and left empty: a page that is gone
                 if self.old == self.wanted:
                     shutil.rmtree(self.staging)
                     changed = False

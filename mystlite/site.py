@@ -111,7 +111,7 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
         if found.exercises:
             reporter.info(f"  {page.path}: {found.summary()}")
 
-    from .pages.stage import finish_pages, start_pages
+    from .pages.stage import finish_pages, last_rendered, start_pages
 
     pages_run = start_pages(project, work, reporter, base_url or env_base_url(), strict, myst_server, waiting_myst)
     publication = Publication(output, reporter, legacy_record=work / LEGACY_RECORD,
@@ -123,7 +123,7 @@ def _build(project: Project, reporter: Reporter, base_url: str | None, cache_dir
         lite = build_lite_part(project, work, reporter, cache_dir, offline, executing, strict)
         # tens of MB, placed while mystmd still builds the pages: hard links, as the lite bundle's folders are only
         # ever replaced whole (lite/bundle.py), and the work folder checks them by digest before using them again
-        publication.add_early(lite.parts, replaced_whole=True)
+        publication.add_early(lite.parts, replaced_whole=True, expected=last_rendered(work))
         executed = lite.executed
         pages = finish_pages(pages_run, work, output, lite.notebooks,
                              lambda page, **extra: page_data(config, page, lite.notebooks, lite.page_packages,

@@ -103,6 +103,15 @@ def edit_myst_yml(root: Path, rng: random.Random) -> str:
     return "myst.yml description"
 
 
+def toggle_page(root: Path, rng: random.Random) -> str:
+    """about.md leaves the toc, or comes back: a page gone from the site goes from the output, folder and all."""
+    path = root / "myst.yml"
+    text = path.read_text()
+    entry, before = "    - file: about.md\n", "    - file: notebooks/practice.md\n"
+    path.write_text(text.replace(entry, "") if entry in text else text.replace(before, before + entry))
+    return "about.md out of the toc" if entry in text else "about.md back in the toc"
+
+
 def touch_everything(root: Path, rng: random.Random) -> str:
     for path in [*root.rglob("*"), *(root.parent / "wheels").rglob("*")]:
         if "_build" not in path.parts:
@@ -111,7 +120,7 @@ def touch_everything(root: Path, rng: random.Random) -> str:
 
 
 EDITS = [edit_notebook, edit_md_page, edit_data_same_size, add_file, delete_file, rebuild_wheel,
-         toggle_frontmatter, edit_myst_yml, touch_everything]
+         toggle_frontmatter, edit_myst_yml, toggle_page, touch_everything]
 
 
 def clean_copy(root: Path, dest: Path) -> Path:
@@ -122,8 +131,9 @@ def clean_copy(root: Path, dest: Path) -> Path:
 
 
 def digests(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Each file's sha256, and each folder (an empty one left behind is a difference too)."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
+            for p in sorted(folder.rglob("*"))}
 
 
 def differences(a: dict[str, str], b: dict[str, str]) -> list[str]:

@@ -25,6 +25,7 @@ from .mystmd import MystRun, render_demos
 from .mystserver import MystServer
 
 THEME_DIR = Path(__file__).parent / "theme"
+STAMP = "pages.stamp.json"  # in the work folder: what the last render was made from, and what it made
 RENDERER_VERSION = "2"  # with the renderer's code digest: a changed renderer renders unchanged JSON again
 
 
@@ -54,7 +55,7 @@ def finish_pages(run: MystRun, work: Path, output: Path, lite_notebooks: dict[st
     myst = run.wait()
     if not myst.ours:
         return PagesBuild(myst.html_dir)
-    stamp_file = work / "pages.stamp.json"
+    stamp_file = work / STAMP
     stamp = {"site": tree_digest(myst.site_dir), "notebooks": lite_notebooks, "renderer": [RENDERER_VERSION, code_digest()],
              "compute": {p.path: p.compute for p in project.pages},
              "theme": tree_digest(THEME_DIR), "runtime": [tree_digest(RUNTIME_DIR), tree_digest(RUNTIME_ROOT_DIR)],
@@ -107,6 +108,13 @@ def finish_pages(run: MystRun, work: Path, output: Path, lite_notebooks: dict[st
     rendered = files_of(files)
     write_text(stamp_file, json.dumps({**stamp, "rendered": {rel: digest for rel, (_, digest) in rendered.items()}}))
     return PagesBuild(rendered)
+
+
+def last_rendered(work: Path) -> list[str]:
+    """The files the last render made (relative to the site root): most likely the next one's too."""
+    recorded = read_json(work / STAMP)
+    rendered = recorded.get("rendered") if isinstance(recorded, dict) else None
+    return sorted(rendered) if isinstance(rendered, dict) else []
 
 
 def _kept_render(recorded, stamp: dict, output: Path) -> Files | None:
