@@ -37,6 +37,30 @@ def test_compiled_packages_run_in_the_page(science, serve, offline_page):
     assert any("msgpack-" in u for u in wheels) and any("pydantic_core-" in u for u in wheels)
 
 
+def test_the_pages_packages_install_in_the_background_between_cells_not_during_them(science, serve, offline_page):
+    """The packages a page imports install in the background, without a cell asking; but while a cell is queued
+    or runs, only what that cell imports loads (installing a compiled package takes a core from the cell)."""
+    served = serve(science.output)
+    browser = offline_page()
+    others = {"msgpack", "pydantic", "pydantic_core"}  # the page's packages that the sympy cell does not import
+
+    def wheels() -> list[str]:  # the distribution names of the wheels requested so far, in order
+        return [url.rsplit("/", 1)[-1].split("-")[0] for url in browser.requests if url.endswith(".whl")]
+
+    browser.page.goto(served.url(""))
+    run_cell(browser.page, 2)  # clicked before Python has started: queued
+    assert browser.page.locator(".cell[data-cell-index='2'] .cell-outputs math").count() == 1
+    requested = wheels()
+    before_others = requested[:next((i for i, name in enumerate(requested) if name in others), len(requested))]
+    assert {"sympy", "mpmath"} <= set(before_others), requested
+    for _ in range(300):  # then the rest of the page's packages, with no cell asking
+        if others <= set(wheels()):
+            break
+        browser.page.wait_for_timeout(100)
+    assert others <= set(wheels()), wheels()
+    browser.assert_offline()
+
+
 def test_compiled_packages_run_in_jupyterlite(science, serve, offline_page):
     served = serve(science.output)
     browser = offline_page()

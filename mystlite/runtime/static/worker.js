@@ -249,6 +249,7 @@ async function startPython(loadPyodide, snapshot, kernelUrl, hooks) {
 // After a start from the snapshot, the kernel's warm_up() runs while the worker is idle (see its docstring):
 // one step at a time, each after the cells queued before it, so a reader's cell waits one step at most.
 const WARM_UP_AFTER = 1000; // ms after start-up, and between retries while cells are running
+const BUSY_RETRY = 10; // ms between looks at the queue, while cells run, of the background package loads
 let queued = 0; // cells, checks and widget messages queued or running
 
 function whenIdle(task) {
@@ -316,10 +317,13 @@ async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, 
   pyodide.setStderr(stream("stderr"));
   if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
   // The packages this page's code imports (found at build time, in page order) load one by one in the
-  // background: a cell whose imports are already there runs at once, without waiting for the rest.
+  // background: a cell whose imports are already there runs at once, without waiting for the rest. Each
+  // waits until no cell is queued or running: a cell loads what it imports itself, and installing another
+  // package meanwhile (compiling its wasm) would take a core from it.
   pendingPackages = new Set(packages || []);
   (async () => {
     for (const name of packages || []) {
+      while (queued) await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY));
       const closure = closureOf([packageKey(name)]);
       const wanted = closure ? notLoaded(closure) : [name];
       await pyodide.loadPackage(wanted, { messageCallback: () => {}, errorCallback: noteLoadError }).catch(() => {});
