@@ -252,19 +252,15 @@ const WARM_UP_AFTER = 1000; // ms after start-up, and between retries while cell
 const BUSY_RETRY = 10; // ms between looks at the queue, while cells run, of the background package loads
 let queued = 0; // cells, checks and widget messages queued or running
 
-function whenIdle(task) {
-  // task, WARM_UP_AFTER after now, or later once no cell is queued or running
-  const tick = () => (queued ? setTimeout(tick, WARM_UP_AFTER) : task());
-  setTimeout(tick, WARM_UP_AFTER);
+function whenIdle(task, after = WARM_UP_AFTER, retry = WARM_UP_AFTER) {
+  // task, `after` ms from now, or later once no cell is queued or running (looked at every `retry` ms)
+  const tick = () => (queued ? setTimeout(tick, retry) : task());
+  setTimeout(tick, after);
 }
 
 function warmUpWhenIdle(kernel) {
   const steps = kernel.warm_up();
   const step = () => {
-    if (queued) {
-      setTimeout(step, WARM_UP_AFTER);
-      return;
-    }
     current = null; // nothing it might print belongs to a cell
     let done = false;
     try {
@@ -274,13 +270,13 @@ function warmUpWhenIdle(kernel) {
       return;
     }
     if (!done) {
-      setTimeout(step, 0);
+      whenIdle(step, 0); // the next step at once, unless cells came meanwhile
       return;
     }
     steps.destroy();
     post({ type: "warmed" }); // the page remembers it: its next pages need none
   };
-  setTimeout(step, WARM_UP_AFTER);
+  whenIdle(step);
 }
 
 let downloads = null; // pyodide's downloads, begun when the worker starts (the page's head asks) or by init
@@ -323,7 +319,7 @@ async function init({ pyodideUrl, kernelUrl, snapshotUrl, drive, cwd, packages, 
   pendingPackages = new Set(packages || []);
   (async () => {
     for (const name of packages || []) {
-      while (queued) await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY));
+      if (queued) await new Promise((resolve) => whenIdle(resolve, BUSY_RETRY, BUSY_RETRY));
       const closure = closureOf([packageKey(name)]);
       const wanted = closure ? notLoaded(closure) : [name];
       await pyodide.loadPackage(wanted, { messageCallback: () => {}, errorCallback: noteLoadError }).catch(() => {});
