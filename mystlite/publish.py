@@ -68,7 +68,7 @@ def files_of(sources: dict[str, Path | bytes]) -> Files:
 def _sources(parts: dict[str, Path | Files]) -> Files:
     """Every file to publish: its path in the output -> (the built file or bytes, its sha256)."""
     files = {}
-    for prefix, part in sorted(parts.items(), key=lambda item: item[0]):
+    for prefix, part in sorted(parts.items()):  # (prefixes are distinct: the parts themselves are never compared)
         found = ({rel: (part / rel, digest) for rel, digest in tree_digest(part).items()}
                  if isinstance(part, Path) else part)
         for rel, item in found.items():
